@@ -1,0 +1,133 @@
+# libsrc / srcgrep: one non-recursive Makefile; everything built goes under build/.
+#   make                 library, srcgrep, srccat
+#   make check           every test (installs missing build dependencies as root)
+#   make check SANITIZE=1  the same under AddressSanitizer + UBSan (build/san/)
+#   make demo            srcgrep over corpus/
+#   make bench           compare with rg, ugrep, grep
+#   make fuzz            libFuzzer harnesses, bounded time (FUZZ_SECONDS)
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGDIR ?= $(LIBDIR)/pkgconfig
+
+VERSION := 0.1.0
+SOMAJOR := 0
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -std=c17 -Wall -Wextra -Werror -D_FILE_OFFSET_BITS=64
+PCRE2_CFLAGS = $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+
+ifeq ($(SANITIZE),1)
+B := build/san
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+B := build
+SAN :=
+endif
+
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN) -Ilibsrc
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+
+LIB_SRC := $(wildcard libsrc/*.c) $(wildcard transforms/*.c)
+LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
+CLI_COMMON := cli/matcher.c cli/scan.c cli/output.c
+CLI_COMMON_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_COMMON))
+HDRS := $(wildcard libsrc/*.h) $(wildcard cli/*.h)
+
+.PHONY: all deps check test-run demo bench fuzz install uninstall clean
+all: $(B)/libsrc.a $(B)/libsrc.so $(B)/srcgrep $(B)/srccat
+
+$(B)/obj/libsrc/%.o $(B)/obj/transforms/%.o: ALL_CFLAGS += -fPIC -fvisibility=hidden -DLIBSRC_BUILDING
+$(B)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PCRE2_CFLAGS) -c $< -o $@
+
+$(B)/libsrc.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libsrc.so.$(VERSION): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libsrc.so.$(SOMAJOR) $(LDFLAGS_ALL) -o $@ $^ -lpthread
+
+$(B)/libsrc.so: $(B)/libsrc.so.$(VERSION)
+	ln -sf libsrc.so.$(VERSION) $(B)/libsrc.so.$(SOMAJOR)
+	ln -sf libsrc.so.$(VERSION) $@
+
+$(B)/srcgrep: $(B)/obj/cli/srcgrep.o $(CLI_COMMON_OBJ) $(B)/libsrc.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PCRE2_LIBS) -lpthread
+
+$(B)/srccat: $(B)/obj/cli/srccat.o $(B)/libsrc.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lpthread
+
+# Unit tests: each tests/unit_*.c is a program that prints "PASS name" or
+# "FAIL name: why" per case.  Tests may use the private header.
+UNIT_SRC := $(wildcard tests/unit_*.c)
+UNIT_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC))
+$(B)/tests/%: tests/%.c tests/unit.h $(B)/libsrc.a $(CLI_COMMON_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PCRE2_CFLAGS) -DLIBSRC_BUILDING -Icli -o $@ $< $(CLI_COMMON_OBJ) $(B)/libsrc.a $(PCRE2_LIBS) -lpthread
+
+deps:
+	@tools/deps.sh build
+
+# check installs what is missing first, then runs in a fresh make so that
+# pkg-config answers for libraries that were just installed.
+check:
+	@tools/deps.sh check
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(UNIT_BIN)
+	@B=$(B) sh tests/run.sh
+
+demo:
+	@tools/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@sh tools/demo.sh $(B)
+
+bench:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh $(B)
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tools/deps.sh fuzz
+	@mkdir -p build/fuzz
+	clang -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -Ilibsrc -Icli -DLIBSRC_BUILDING \
+	  $$(pkg-config --cflags libpcre2-8) -o build/fuzz/fuzz_memory tests/fuzz/fuzz_memory.c \
+	  $(LIB_SRC) $(CLI_COMMON) $$(pkg-config --libs libpcre2-8) -lpthread
+	@mkdir -p build/fuzz/corpus && cp corpus/good/* build/fuzz/corpus/ 2>/dev/null || true
+	build/fuzz/fuzz_memory -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus
+
+$(B)/libsrc.pc: libsrc.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install: all $(B)/libsrc.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+	  $(DESTDIR)$(PKGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 755 $(B)/srcgrep $(B)/srccat $(DESTDIR)$(BINDIR)/
+	install -m 644 $(B)/libsrc.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libsrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libsrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsrc.so.$(SOMAJOR)
+	ln -sf libsrc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsrc.so
+	install -m 644 libsrc/libsrc.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(B)/libsrc.pc $(DESTDIR)$(PKGDIR)/
+	install -m 644 man/srcgrep.1 man/srccat.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/libsrc.3 $(DESTDIR)$(MANDIR)/man3/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/srcgrep $(DESTDIR)$(BINDIR)/srccat \
+	  $(DESTDIR)$(LIBDIR)/libsrc.a $(DESTDIR)$(LIBDIR)/libsrc.so* \
+	  $(DESTDIR)$(INCDIR)/libsrc.h $(DESTDIR)$(PKGDIR)/libsrc.pc \
+	  $(DESTDIR)$(MANDIR)/man1/srcgrep.1 $(DESTDIR)$(MANDIR)/man1/srccat.1 \
+	  $(DESTDIR)$(MANDIR)/man3/libsrc.3
+
+clean:
+	rm -rf build

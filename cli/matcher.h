@@ -1,0 +1,63 @@
+/* The line matcher: GNU grep's pattern options on top of PCRE2, with a
+ * literal prefilter in front of it. */
+#ifndef SRCGREP_MATCHER_H
+#define SRCGREP_MATCHER_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stddef.h>
+
+#include "scan.h"
+
+struct matcher_opts {
+    int fixed;      /* -F: patterns are literal strings */
+    int icase;      /* -i */
+    int word;       /* -w */
+    int line;       /* -x */
+    int utf;        /* patterns and text are UTF-8 (a UTF-8 locale) */
+};
+
+struct matcher {
+    pcre2_code *re;
+    int recheck;            /* the pattern may match differently inside one line */
+    int has_lit;            /* a literal every match contains */
+    int lit_exact;          /* ... and finding it is finding a match */
+    int lit_caseless_kelvin;/* the caseless literal holds k or s: see begin_window */
+    struct literal lit;
+};
+
+/* Per-thread matching state. */
+struct match_state {
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit;
+    int lit_ok;             /* the literal prefilter is exact for this window */
+    char err[256];
+};
+
+/* Compiles the patterns (each a line; "" matches every line).  On failure
+ * returns -1 with a message in err. */
+int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t npat,
+                    const struct matcher_opts *o, char *err, size_t errlen);
+void matcher_free(struct matcher *m);
+
+int match_state_init(struct match_state *ms, const struct matcher *m);
+void match_state_free(struct match_state *ms);
+
+/* Prepares a search of buf[0..len). */
+void matcher_begin_window(const struct matcher *m, struct match_state *ms,
+                          const unsigned char *buf, size_t len);
+
+/* Finds the first line at or after `from` (a line start) in buf[0..len)
+ * that holds a match.  Lines end at '\n', and also at NUL when nul_eol.
+ * Returns 1 with [*ls, *le) the line (le at its terminator or len), 0 if no
+ * line matches, -1 on a matching error (message in ms->err). */
+int matcher_next_line(const struct matcher *m, struct match_state *ms, const unsigned char *buf,
+                      size_t len, size_t from, int nul_eol, size_t *ls, size_t *le);
+
+/* Finds the first match at or after `off` within one line line[0..n), for
+ * -o.  Returns 1 with [*ms_, *me) the match, 0 if none, -1 on error. */
+int matcher_in_line(const struct matcher *m, struct match_state *ms, const unsigned char *line,
+                    size_t n, size_t off, size_t *mstart, size_t *mend);
+
+#endif

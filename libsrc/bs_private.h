@@ -1,0 +1,106 @@
+/* Internal to libsrc: the layer ops table and the source structures.
+ * Layer files under transforms/ include this; nothing outside the library
+ * may (the build defines LIBSRC_BUILDING only for library objects). */
+#ifndef LIBSRC_BS_PRIVATE_H
+#define LIBSRC_BS_PRIVATE_H
+#ifndef LIBSRC_BUILDING
+#error "bs_private.h is internal to libsrc; include <libsrc.h> instead"
+#endif
+
+#include "libsrc.h"
+#include <setjmp.h>
+#include <stdarg.h>
+
+#define BS_ERRMAX (BS_NAMEMAX + 512)
+#define BS_NAMEMAX 4096
+#define BS_LABELMAX 96
+#define BS_OPS_VERSION 1
+
+struct bs_layer;
+
+/* One kind of layer.  A layer produces bytes either by copying into its
+ * window buffer (read) or, for bases that already hold everything in
+ * memory, by pointing at them (the core handles `direct` layers itself). */
+struct bs_layer_ops {
+    int version;        /* BS_OPS_VERSION */
+    const char *name;   /* "file", "gzip", ... */
+    /* How sure the layer is that `head` (the first `len` bytes of the layer
+     * below, `at_end` if that is all there is) is its format: 0 = not mine,
+     * otherwise the number of bits checked.  May be NULL (never detected). */
+    int (*bid)(const unsigned char *head, size_t len, int at_end);
+    /* Sets up l->state and l->label; l->below is already set. */
+    int (*init)(struct bs_layer *l);
+    /* Produces up to `cap` bytes into dst, *got set to the count.  Returns
+     * BS_OK (with *got > 0), BS_END, or a negative status after calling
+     * bs_fail().  Reads the layer below with bs_layer_peek/consume. */
+    int (*read)(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got);
+    /* Containers: advances to the next member; BS_END after the last.
+     * NULL for layers that are not containers. */
+    int (*next_member)(struct bs_layer *l);
+    /* Releases l->state (not the window buffer, which the core owns). */
+    void (*close)(struct bs_layer *l);
+    /* Random access, NULL where not offered. */
+    int (*size)(struct bs_layer *l, uint64_t *size);
+    int (*read_at)(struct bs_layer *l, uint64_t off, void *buf, size_t n, size_t *got);
+};
+
+struct bs_layer {
+    const struct bs_layer_ops *ops;
+    byte_source *src;        /* the handle, for options and the message */
+    struct bs_layer *below;  /* NULL for the base */
+    void *state;
+    char label[BS_LABELMAX];
+
+    /* Window of a buffered layer: bytes [start, end) of buf are unconsumed. */
+    unsigned char *buf;
+    size_t cap, start, end;
+    /* Window of a direct layer (mapping or memory): direct[dpos, dlen). */
+    const unsigned char *direct;
+    size_t dlen, dpos;
+
+    int eof;          /* read() returned BS_END */
+    int status;       /* sticky negative status, 0 if none */
+    size_t last_avail;/* size of the last window handed out, for consume */
+    uint64_t consumed;
+};
+
+struct byte_source {
+    struct bs_layer *top;
+    struct bs_layer *layers[16];   /* bottom to top */
+    int nlayers;
+    bs_options opt;
+    /* mapping of the base, for bs_guard's range check */
+    const unsigned char *map;
+    size_t maplen;
+    char name[BS_NAMEMAX];
+    char err[BS_ERRMAX];
+};
+
+/* Records a failure of layer l: the message becomes
+ * "NAME: " followed by the formatted text, and l's status sticks.
+ * Returns `status` so callers can `return bs_fail(...)`. */
+int bs_fail(struct bs_layer *l, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Sets the message of s to "NAME: " followed by the formatted text and
+ * returns `status`, for failures that belong to no layer yet (opening). */
+int bs_set_error(byte_source *s, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Peek/consume on one layer (a transform reads the layer below with these). */
+int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_t *avail);
+int bs_layer_consume(struct bs_layer *l, size_t n);
+
+/* Allocates a layer of the given kind and makes it the new top of s.
+ * Called by the bases (with below == NULL) and by bs_push. */
+int bs_layer_add(byte_source *s, const struct bs_layer_ops *ops, struct bs_layer **out);
+
+/* Base openers (base.c). */
+int bs_base_open_path(byte_source *s, const char *path);
+int bs_base_open_fd(byte_source *s, int fd, int own_fd);
+int bs_base_open_memory(byte_source *s, const void *data, size_t len);
+
+/* The registry of transform layers, NULL-terminated (registry.c). */
+extern const struct bs_layer_ops *const bs_registry[];
+
+#endif

@@ -1,0 +1,214 @@
+/* libsrc: search-friendly byte sources.
+ *
+ * A byte_source is a pull stream of bytes that hands out large contiguous
+ * windows.  The base of a source is a file, a file descriptor or a memory
+ * buffer; transform layers (decompressors, transcoders, container members)
+ * stack on top of it, and every layer is read through the same two calls:
+ *
+ *     const void *p; size_t n;
+ *     while ((rc = bs_peek(s, 1, &p, &n)) == BS_OK) {
+ *         use(p, n);                 // p[0..n) is the window
+ *         bs_consume(s, n);
+ *     }
+ *     if (rc < 0) fprintf(stderr, "%s\n", bs_error(s));
+ *
+ * Ask for 1 byte to get whatever is buffered (for a mapped file, the rest of
+ * the file); ask for more than you got to make the window grow.  Only bytes
+ * not yet consumed are kept across calls, so a caller that consumes whole
+ * lines and asks for "what I have + 1" reads lines that straddle two reads
+ * without ever copying more than that one partial line.
+ *
+ * Ownership: a byte_source owns every layer below it and the file
+ * descriptor it opened itself; bs_close() releases the whole chain.  Pointers
+ * returned by bs_peek(), bs_error() and bs_layer_*() belong to the source.
+ *
+ * Threads: the library has no mutable global state of its own.  Distinct
+ * sources may be used from distinct threads at once; one source must not be
+ * used by two threads at the same time.  The only process-wide effect is the
+ * SIGBUS handler installed (once, chaining to any previous handler) the first
+ * time a guarded read of a mapped file happens; see bs_guard().
+ *
+ * Status codes: every int-returning call returns BS_OK (0), BS_END (1) at
+ * the end of the stream where that is meaningful, or a negative BS_E*
+ * value.  After a negative return, bs_error() describes the failure as one
+ * line that names the source and the layer, e.g.
+ *     "notes.txt: read: Permission denied"
+ * and the error is sticky: later reads return the same code.
+ */
+#ifndef LIBSRC_H
+#define LIBSRC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define BS_API __attribute__((visibility("default")))
+#else
+#define BS_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LIBSRC_VERSION_MAJOR 0
+#define LIBSRC_VERSION_MINOR 1
+#define LIBSRC_VERSION_PATCH 0
+#define LIBSRC_VERSION_STRING "0.1.0"
+
+typedef struct byte_source byte_source;
+
+/* Status codes. */
+enum {
+    BS_OK = 0,
+    BS_END = 1,           /* end of stream: nothing more to read */
+    BS_EIO = -1,          /* the operating system refused a call (errno in the message) */
+    BS_ENOMEM = -2,       /* an allocation failed */
+    BS_ECHANGED = -3,     /* a mapped file shrank while it was being read */
+    BS_EINVAL = -4,       /* a caller passed an argument that makes no sense */
+    BS_EUNSUPPORTED = -5, /* the source cannot do this (e.g. random access on a pipe) */
+    BS_EFORMAT = -6,      /* a layer found its input malformed */
+    BS_ELIMIT = -7        /* a documented limit was reached (see bs_options) */
+};
+
+/* How the base of a regular file is read. */
+enum {
+    BS_MMAP_AUTO = 0,   /* the measured rule: map files of at least mmap_threshold bytes */
+    BS_MMAP_ALWAYS = 1, /* map every regular file that can be mapped */
+    BS_MMAP_NEVER = 2   /* always use read() into a buffer */
+};
+
+/* Default for bs_options.mmap_threshold.  Measured with bench/mmapbench on
+ * 2 cores (page cache warm), median of 5 runs, time to scan every byte with
+ * memchr:
+ *   file size   read()      mmap
+ *   4 KiB       2.6 us      5.0 us     (many-small-file directory: read wins)
+ *   64 KiB      7.3 us      13 us
+ *   1 MiB       79 us       110 us
+ *   16 MiB      1.8 ms      1.5 ms
+ *   1 GiB       175 ms      112 ms
+ * (see bench/README for the full table); mapping pays for its set-up and
+ * page faults from a few MiB on, so files of 4 MiB and more are mapped. */
+#define BS_MMAP_THRESHOLD_DEFAULT ((uint64_t)4 << 20)
+
+/* Default initial window of a buffered source, and the largest window a
+ * single bs_peek() may ask a buffered source to build (a line longer than
+ * this is refused with BS_ELIMIT rather than exhausting memory). */
+#define BS_WINDOW_DEFAULT ((size_t)256 << 10)
+#define BS_WINDOW_MAX_DEFAULT ((size_t)1 << 30)
+
+/* Options for opening a source.  Always start from bs_options_init() so
+ * that fields added later get their defaults. */
+typedef struct bs_options {
+    int mmap_mode;            /* BS_MMAP_AUTO, BS_MMAP_ALWAYS or BS_MMAP_NEVER */
+    uint64_t mmap_threshold;  /* AUTO maps regular files at least this large */
+    size_t window;            /* initial buffer of buffered layers, bytes */
+    size_t window_max;        /* limit on one peek of a buffered layer, bytes */
+} bs_options;
+
+/* Fills *opt with the defaults above. */
+BS_API void bs_options_init(bs_options *opt);
+
+/* Opening.  Each open call stores a new source in *out and returns BS_OK, or
+ * returns a negative status.  As with sqlite3_open(), *out is set even on
+ * failure (so bs_error(*out) explains it, e.g. "x.txt: No such file or
+ * directory"); it is NULL only when memory for the handle itself could not
+ * be had.  Either way the caller must bs_close(*out).  `opt` may be NULL for
+ * the defaults; it is copied, not kept. */
+
+/* A file by path.  "-" is not special here (see bs_open_fd for stdin).
+ * Regular files are mapped or read according to opt->mmap_mode; anything
+ * else (FIFO, character device) is read like an fd.  Directories fail with
+ * BS_EIO and the message "PATH: Is a directory". */
+BS_API int bs_open_path(byte_source **out, const char *path, const bs_options *opt);
+
+/* An already open descriptor, read with read() only: never seeks, never
+ * maps, so pipes, FIFOs, terminals and stdin work.  `name` is used in
+ * messages (copied).  The fd is closed by bs_close() only if `own_fd` is
+ * non-zero. */
+BS_API int bs_open_fd(byte_source **out, int fd, const char *name, int own_fd,
+                      const bs_options *opt);
+
+/* A memory buffer, served without copying.  The caller keeps ownership of
+ * `data` and must keep it unchanged until bs_close(). */
+BS_API int bs_open_memory(byte_source **out, const void *data, size_t len,
+                          const char *name, const bs_options *opt);
+
+/* Closes the source and every layer under it.  bs_close(NULL) does nothing. */
+BS_API void bs_close(byte_source *s);
+
+/* Makes at least `min` bytes available at the current position without
+ * consuming them and points *p at them, *avail set to how many there are
+ * (which may be more than min).  Fewer than `min` bytes are returned only at
+ * the end of the stream.  Returns BS_OK while *avail > 0, BS_END when the
+ * stream is exhausted (*avail == 0), or a negative status; on a negative
+ * return *p and *avail still describe the bytes decoded before the failure,
+ * so nothing already produced is lost.  The window stays valid until the
+ * next call on this source.  `min` above opt.window_max gives BS_ELIMIT. */
+BS_API int bs_peek(byte_source *s, size_t min, const void **p, size_t *avail);
+
+/* Marks the first n bytes of the last window as used.  n larger than that
+ * window gives BS_EINVAL. */
+BS_API int bs_consume(byte_source *s, size_t n);
+
+/* Copies up to n bytes into buf and consumes them; *got says how many.
+ * Returns BS_OK with *got > 0, BS_END with *got == 0, or a negative status. */
+BS_API int bs_read(byte_source *s, void *buf, size_t n, size_t *got);
+
+/* Bytes consumed so far from the top of the chain. */
+BS_API uint64_t bs_tell(const byte_source *s);
+
+/* Random access, offered by seekable bases (regular files, memory).  Other
+ * sources return BS_EUNSUPPORTED.  bs_size stores the size in bytes as it
+ * was when the source was opened.  bs_read_at copies up to n bytes from
+ * offset `off` into buf without moving the stream position; *got < n only
+ * at the end of the source. */
+BS_API int bs_size(byte_source *s, uint64_t *size);
+BS_API int bs_read_at(byte_source *s, uint64_t off, void *buf, size_t n, size_t *got);
+
+/* The layer chain, bottom (index 0, the base: "file", "fd", "memory") to
+ * top.  bs_layer_name gives the layer kind, bs_layer_label a description
+ * ("file", "gzip", "zip member x").  Both return NULL past the end. */
+BS_API int bs_layer_count(const byte_source *s);
+BS_API const char *bs_layer_name(const byte_source *s, int i);
+BS_API const char *bs_layer_label(const byte_source *s, int i);
+
+/* Whether the base is a memory mapping (1) or not (0): the rule's choice. */
+BS_API int bs_is_mapped(const byte_source *s);
+
+/* The name given at open (the path, or the fd's name). */
+BS_API const char *bs_name(const byte_source *s);
+
+/* The last error as one line without a newline, naming the source and the
+ * layer; "" if there was none.  Owned by the source, valid until the next
+ * call on it; never allocated, so it works after BS_ENOMEM too. */
+BS_API const char *bs_error(const byte_source *s);
+
+/* Adds a transform layer by name on top of the chain.  Returns BS_OK,
+ * BS_EUNSUPPORTED for an unknown name ("unknown layer NAME" in the
+ * message), or a negative status from the layer's set-up. */
+BS_API int bs_push(byte_source *s, const char *layer);
+
+/* Detects what the data is from its first bytes and pushes the layers that
+ * decode it, repeating until no layer bids (at most `max_depth` layers).
+ * Returns the number of layers pushed, or a negative status; the message of
+ * BS_ELIMIT names the depth.  File names are never consulted. */
+BS_API int bs_detect(byte_source *s, int max_depth);
+
+/* Runs fn(ctx) in a scope where a SIGBUS caused by touching s's mapping
+ * (the file was truncated by someone else while mapped) is caught: fn is
+ * abandoned, the source is marked failed, bs_error(s) says
+ * "PATH: file changed while being read" and BS_ECHANGED is returned.
+ * Otherwise returns what fn returned.  Faults outside the mapping are passed
+ * to the handler that was installed before, or to the default action.  fn
+ * must not hold locks or allocations it cannot lose when abandoned.  For an
+ * unmapped source this just calls fn.  Scopes nest. */
+BS_API int bs_guard(byte_source *s, int (*fn)(void *ctx), void *ctx);
+
+/* The library's version string, e.g. "0.1.0". */
+BS_API const char *bs_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,401 @@
+/* The byte_source handle: windows, peek/consume, the chain, messages. */
+#include "bs_private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void bs_options_init(bs_options *opt)
+{
+    if (!opt)
+        return;
+    memset(opt, 0, sizeof *opt);
+    opt->mmap_mode = BS_MMAP_AUTO;
+    opt->mmap_threshold = BS_MMAP_THRESHOLD_DEFAULT;
+    opt->window = BS_WINDOW_DEFAULT;
+    opt->window_max = BS_WINDOW_MAX_DEFAULT;
+}
+
+const char *bs_version(void)
+{
+    return LIBSRC_VERSION_STRING;
+}
+
+static void set_verror(byte_source *s, const char *fmt, va_list ap)
+{
+    size_t n = strlen(s->name);
+    if (n > sizeof s->err - 3)
+        n = sizeof s->err - 3;
+    memcpy(s->err, s->name, n);
+    memcpy(s->err + n, ": ", 3);
+    vsnprintf(s->err + n + 2, sizeof s->err - n - 2, fmt, ap);
+}
+
+int bs_set_error(byte_source *s, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_verror(s, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int bs_fail(struct bs_layer *l, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_verror(l->src, fmt, ap);
+    va_end(ap);
+    l->status = status;
+    return status;
+}
+
+static byte_source *handle_new(const char *name, const bs_options *opt)
+{
+    byte_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (opt)
+        s->opt = *opt;
+    else
+        bs_options_init(&s->opt);
+    if (s->opt.window == 0)
+        s->opt.window = BS_WINDOW_DEFAULT;
+    if (s->opt.window_max < s->opt.window)
+        s->opt.window_max = s->opt.window;
+    const char *nm = name ? name : "(unnamed)";
+    size_t k = strlen(nm) < sizeof s->name - 1 ? strlen(nm) : sizeof s->name - 1;
+    memcpy(s->name, nm, k);
+    return s;
+}
+
+int bs_open_path(byte_source **out, const char *path, const bs_options *opt)
+{
+    if (!out)
+        return BS_EINVAL;
+    *out = handle_new(path, opt);
+    if (!*out)
+        return BS_ENOMEM;
+    if (!path) {
+        return bs_set_error(*out, BS_EINVAL, "no path given");
+    }
+    return bs_base_open_path(*out, path);
+}
+
+int bs_open_fd(byte_source **out, int fd, const char *name, int own_fd, const bs_options *opt)
+{
+    if (!out)
+        return BS_EINVAL;
+    *out = handle_new(name, opt);
+    if (!*out)
+        return BS_ENOMEM;
+    return bs_base_open_fd(*out, fd, own_fd);
+}
+
+int bs_open_memory(byte_source **out, const void *data, size_t len, const char *name,
+                   const bs_options *opt)
+{
+    if (!out)
+        return BS_EINVAL;
+    *out = handle_new(name ? name : "(memory)", opt);
+    if (!*out)
+        return BS_ENOMEM;
+    if (!data && len) {
+        return bs_set_error(*out, BS_EINVAL, "no data given");
+    }
+    return bs_base_open_memory(*out, data, len);
+}
+
+int bs_layer_add(byte_source *s, const struct bs_layer_ops *ops, struct bs_layer **out)
+{
+    int max = (int)(sizeof s->layers / sizeof s->layers[0]);
+    if (s->nlayers >= max) {
+        return bs_set_error(s, BS_ELIMIT, "more than %d layers", max);
+    }
+    struct bs_layer *l = calloc(1, sizeof *l);
+    if (!l) {
+        return bs_set_error(s, BS_ENOMEM, "out of memory");
+    }
+    l->ops = ops;
+    l->src = s;
+    l->below = s->top;
+    snprintf(l->label, sizeof l->label, "%s", ops->name);
+    if (ops->init) {
+        int rc = ops->init(l);
+        if (rc < 0) {
+            if (ops->close)
+                ops->close(l);
+            free(l->buf);
+            free(l);
+            return rc;
+        }
+    }
+    s->layers[s->nlayers++] = l;
+    s->top = l;
+    if (out)
+        *out = l;
+    return BS_OK;
+}
+
+void bs_close(byte_source *s)
+{
+    if (!s)
+        return;
+    for (int i = s->nlayers - 1; i >= 0; i--) {
+        struct bs_layer *l = s->layers[i];
+        if (l->ops->close)
+            l->ops->close(l);
+        free(l->buf);
+        free(l);
+    }
+    free(s);
+}
+
+/* Makes room for `min` unconsumed bytes in a buffered layer's window.  The
+ * unconsumed tail is moved to the front only when the space after it is too
+ * small, and the buffer only grows when min itself does not fit: a caller
+ * that keeps consuming whole lines never causes more than its last partial
+ * line to be copied. */
+static int make_room(struct bs_layer *l, size_t min)
+{
+    size_t have = l->end - l->start;
+    if (have == 0)
+        l->start = l->end = 0;
+    if (l->buf && l->cap - l->start >= min && l->end < l->cap)
+        return BS_OK;
+    if (l->start) {
+        memmove(l->buf, l->buf + l->start, have);
+        l->start = 0;
+        l->end = have;
+    }
+    if (l->buf && l->cap >= min && l->end < l->cap)
+        return BS_OK;
+    size_t want = l->cap ? l->cap : l->src->opt.window;
+    while (want < min || want <= have)
+        want = want > l->src->opt.window_max / 2 ? l->src->opt.window_max : want * 2;
+    unsigned char *nb = realloc(l->buf, want);
+    if (!nb)
+        return bs_fail(l, BS_ENOMEM, "%s: out of memory for a %zu-byte window", l->ops->name, want);
+    l->buf = nb;
+    l->cap = want;
+    return BS_OK;
+}
+
+int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_t *avail)
+{
+    if (l->direct || !l->ops->read) {
+        size_t n = l->dlen - l->dpos;
+        *p = l->direct ? l->direct + l->dpos : NULL;
+        *avail = n;
+        l->last_avail = n;
+        if (l->status < 0)
+            return l->status;
+        return n ? BS_OK : BS_END;
+    }
+    if (min == 0)
+        min = 1;
+    if (min > l->src->opt.window_max && l->end - l->start < min) {
+        *p = l->buf + l->start;
+        *avail = l->last_avail = l->end - l->start;
+        return bs_fail(l, BS_ELIMIT, "%s: window of %zu bytes exceeds the %zu-byte limit",
+                       l->ops->name, min, l->src->opt.window_max);
+    }
+    while (l->end - l->start < min && !l->eof && l->status == 0) {
+        int rc = make_room(l, min);
+        if (rc < 0)
+            break;
+        size_t got = 0;
+        rc = l->ops->read(l, l->buf + l->end, l->cap - l->end, &got);
+        l->end += got;
+        if (rc == BS_END)
+            l->eof = 1;
+        else if (rc < 0 && l->status == 0)
+            l->status = rc;
+    }
+    *p = l->buf ? l->buf + l->start : NULL;
+    *avail = l->last_avail = l->end - l->start;
+    if (*avail >= min || (*avail && l->status == 0))
+        return BS_OK;
+    if (l->status < 0)
+        return l->status;
+    return *avail ? BS_OK : BS_END;
+}
+
+int bs_layer_consume(struct bs_layer *l, size_t n)
+{
+    if (n > l->last_avail)
+        return bs_fail(l, BS_EINVAL, "consume of %zu bytes from a %zu-byte window", n,
+                       l->last_avail);
+    l->last_avail -= n;
+    l->consumed += n;
+    if (l->direct || !l->ops->read)
+        l->dpos += n;
+    else
+        l->start += n;
+    return BS_OK;
+}
+
+int bs_peek(byte_source *s, size_t min, const void **p, size_t *avail)
+{
+    const unsigned char *q = NULL;
+    size_t n = 0;
+    int rc = s && s->top ? bs_layer_peek(s->top, min, &q, &n) : BS_EINVAL;
+    if (p)
+        *p = q;
+    if (avail)
+        *avail = n;
+    return rc;
+}
+
+int bs_consume(byte_source *s, size_t n)
+{
+    if (!s || !s->top)
+        return BS_EINVAL;
+    return bs_layer_consume(s->top, n);
+}
+
+struct copy_ctx {
+    void *dst;
+    const void *src;
+    size_t n;
+};
+
+static int copy_fn(void *arg)
+{
+    struct copy_ctx *c = arg;
+    memcpy(c->dst, c->src, c->n);
+    return BS_OK;
+}
+
+int bs_read(byte_source *s, void *buf, size_t n, size_t *got)
+{
+    if (got)
+        *got = 0;
+    if (!s || !s->top || (!buf && n))
+        return BS_EINVAL;
+    if (n == 0)
+        return BS_OK;
+    const void *p;
+    size_t avail;
+    int rc = bs_peek(s, 1, &p, &avail);
+    if (avail == 0)
+        return rc;
+    size_t k = avail < n ? avail : n;
+    struct copy_ctx c = {buf, p, k};
+    rc = bs_guard(s, copy_fn, &c);
+    if (rc < 0)
+        return rc;
+    bs_consume(s, k);
+    if (got)
+        *got = k;
+    return BS_OK;
+}
+
+uint64_t bs_tell(const byte_source *s)
+{
+    return s && s->top ? s->top->consumed : 0;
+}
+
+int bs_size(byte_source *s, uint64_t *size)
+{
+    if (!s || !s->top || !size)
+        return BS_EINVAL;
+    struct bs_layer *l = s->top;
+    if (!l->ops->size) {
+        return bs_set_error(s, BS_EUNSUPPORTED, "%s: no random access", l->ops->name);
+    }
+    return l->ops->size(l, size);
+}
+
+int bs_read_at(byte_source *s, uint64_t off, void *buf, size_t n, size_t *got)
+{
+    if (got)
+        *got = 0;
+    if (!s || !s->top || (!buf && n) || !got)
+        return BS_EINVAL;
+    struct bs_layer *l = s->top;
+    if (!l->ops->read_at) {
+        return bs_set_error(s, BS_EUNSUPPORTED, "%s: no random access", l->ops->name);
+    }
+    return l->ops->read_at(l, off, buf, n, got);
+}
+
+int bs_layer_count(const byte_source *s)
+{
+    return s ? s->nlayers : 0;
+}
+
+const char *bs_layer_name(const byte_source *s, int i)
+{
+    return s && i >= 0 && i < s->nlayers ? s->layers[i]->ops->name : NULL;
+}
+
+const char *bs_layer_label(const byte_source *s, int i)
+{
+    return s && i >= 0 && i < s->nlayers ? s->layers[i]->label : NULL;
+}
+
+int bs_is_mapped(const byte_source *s)
+{
+    return s && s->map != NULL;
+}
+
+const char *bs_name(const byte_source *s)
+{
+    return s ? s->name : "";
+}
+
+const char *bs_error(const byte_source *s)
+{
+    return s ? s->err : "out of memory";
+}
+
+int bs_push(byte_source *s, const char *layer)
+{
+    if (!s || !layer)
+        return BS_EINVAL;
+    for (int i = 0; bs_registry[i]; i++)
+        if (strcmp(bs_registry[i]->name, layer) == 0)
+            return bs_layer_add(s, bs_registry[i], NULL);
+    return bs_set_error(s, BS_EUNSUPPORTED, "unknown layer %s", layer);
+}
+
+/* How many bytes a layer may look at to bid.  Formats are recognised by
+ * their magic numbers, which all sit in the first few hundred bytes. */
+#define BID_BYTES 512
+
+int bs_detect(byte_source *s, int max_depth)
+{
+    if (!s || !s->top)
+        return BS_EINVAL;
+    int pushed = 0;
+    for (;;) {
+        const unsigned char *p;
+        size_t n;
+        int rc = bs_layer_peek(s->top, BID_BYTES, &p, &n);
+        if (rc < 0)
+            return rc;
+        int at_end = n < BID_BYTES;
+        const struct bs_layer_ops *best = NULL;
+        int best_bid = 0;
+        for (int i = 0; bs_registry[i]; i++) {
+            if (!bs_registry[i]->bid)
+                continue;
+            int b = bs_registry[i]->bid(p, n, at_end);
+            if (b > best_bid) {
+                best_bid = b;
+                best = bs_registry[i];
+            }
+        }
+        if (!best)
+            return pushed;
+        if (pushed >= max_depth) {
+            return bs_set_error(s, BS_ELIMIT, "more than %d nested layers", max_depth);
+        }
+        rc = bs_layer_add(s, best, NULL);
+        if (rc < 0)
+            return rc;
+        pushed++;
+    }
+}

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Checks for what a target needs and, run as root, installs what is missing
+# with apt-get; otherwise prints the exact command and fails.
+# Usage: tools/deps.sh build|check|fuzz|bench
+set -u
+need=""
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+want_cmd() { have_cmd "$1" || need="$need $2"; }
+want_pc() { pkg-config --exists "$1" 2>/dev/null || need="$need $2"; }
+
+want_cmd cc gcc
+want_cmd make make
+want_cmd pkg-config pkg-config
+if have_cmd pkg-config; then want_pc libpcre2-8 libpcre2-dev; else need="$need libpcre2-dev"; fi
+case "${1:-build}" in
+check)
+    want_cmd grep grep
+    want_cmd gzip gzip
+    want_cmd python3 python3-minimal
+    # the sanitizer run needs the compiler's runtime libraries
+    [ -n "$(cc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
+    ;;
+fuzz)
+    want_cmd clang clang
+    [ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || \
+        ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || \
+        need="$need libclang-rt-dev"
+    ;;
+bench)
+    want_cmd rg ripgrep
+    want_cmd ugrep ugrep
+    want_cmd gzip gzip
+    ;;
+esac
+# an empty list, or only what's on the machine already
+need=$(echo $need | tr ' ' '\n' | sort -u | tr '\n' ' ')
+[ -z "$(echo $need)" ] && exit 0
+cmd="apt-get install -y --no-install-recommends $need"
+if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
+    echo "deps: installing $need" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive $cmd -qq) >/dev/null 2>&1 || {
+        echo "deps: '$cmd' failed" >&2
+        exit 1
+    }
+    exit 0
+fi
+echo "deps: missing $need; run as root: apt-get update && $cmd" >&2
+exit 1
