@@ -99,11 +99,11 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@tools/deps.sh fuzz
 	@mkdir -p build/fuzz
-	clang -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -Ilibsrc -Icli -DLIBSRC_BUILDING \
+	clang -std=c17 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Ilibsrc -Icli -DLIBSRC_BUILDING \
 	  $$(pkg-config --cflags libpcre2-8) -o build/fuzz/fuzz_memory tests/fuzz/fuzz_memory.c \
 	  $(LIB_SRC) $(CLI_COMMON) $$(pkg-config --libs libpcre2-8) -lpthread
 	@mkdir -p build/fuzz/corpus && cp corpus/good/* build/fuzz/corpus/ 2>/dev/null || true
-	build/fuzz/fuzz_memory -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus
+	cd build/fuzz && ./fuzz_memory -max_total_time=$(FUZZ_SECONDS) -max_len=65536 corpus
 
 $(B)/libsrc.pc: libsrc.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \

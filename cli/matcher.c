@@ -231,18 +231,36 @@ int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t n
         } else {
             n = required_literal(pats[0], lens[0], lit, &whole);
         }
-        int ascii = 1, kelvin = 0;
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)lit[i];
-            ascii &= c < 0x80;
-            kelvin |= c == 'k' || c == 'K' || c == 's' || c == 'S';
+        /* Caseless, only ASCII letters are safe to fold by hand, and in UTF
+         * mode not even all: k also matches KELVIN SIGN (U+212A) and s LONG S
+         * (U+017F).  Prefilter on the longest stretch without such bytes;
+         * PCRE2 then decides on the line. */
+        size_t off = 0;
+        if (o->icase) {
+            size_t run = 0, start = 0, bestlen = 0;
+            for (size_t i = 0; i <= n; i++) {
+                unsigned char c = i < n ? (unsigned char)lit[i] : 0;
+                int unsafe = i == n || c >= 0x80 ||
+                             (o->utf && (c == 'k' || c == 'K' || c == 's' || c == 'S'));
+                if (!unsafe) {
+                    if (run++ == 0)
+                        start = i;
+                    continue;
+                }
+                if (run > bestlen) {
+                    bestlen = run;
+                    off = start;
+                }
+                run = 0;
+            }
+            if (bestlen < n)
+                whole = 0;
+            n = bestlen;
         }
-        /* A caseless non-ASCII literal would need Unicode case folding. */
-        if (n > 0 && (!o->icase || ascii) && memchr(lit, '\n', n) == NULL &&
-            literal_init(&m->lit, (unsigned char *)lit, n, o->icase) == 0) {
+        if (n > 0 && memchr(lit + off, '\n', n) == NULL &&
+            literal_init(&m->lit, (unsigned char *)lit + off, n, o->icase) == 0) {
             m->has_lit = 1;
             m->lit_exact = whole && !o->word && !o->line;
-            m->lit_caseless_kelvin = o->icase && o->utf && kelvin;
         }
     }
     free(body.p);
@@ -278,18 +296,6 @@ void match_state_free(struct match_state *ms)
     pcre2_match_context_free(ms->mctx);
     pcre2_jit_stack_free(ms->jit);
     memset(ms, 0, sizeof *ms);
-}
-
-void matcher_begin_window(const struct matcher *m, struct match_state *ms,
-                          const unsigned char *buf, size_t len)
-{
-    ms->lit_ok = m->has_lit;
-    /* In Unicode caseless matching, k also matches KELVIN SIGN (U+212A) and
-     * s LATIN SMALL LETTER LONG S (U+017F), which an ASCII literal search
-     * would miss: such windows go to PCRE2 whole. */
-    if (m->lit_caseless_kelvin &&
-        (memmem(buf, len, "\xE2\x84\xAA", 3) || memmem(buf, len, "\xC5\xBF", 2)))
-        ms->lit_ok = 0;
 }
 
 static int pmatch(const struct matcher *m, struct match_state *ms, const unsigned char *s,
@@ -338,7 +344,7 @@ int matcher_next_line(const struct matcher *m, struct match_state *ms, const uns
 {
     while (from <= len) {
         size_t a, b, s, e;
-        if (ms->lit_ok) {
+        if (m->has_lit) {
             size_t k = literal_find(&m->lit, buf + from, len - from);
             if (k == len - from)
                 return 0;

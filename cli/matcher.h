@@ -22,7 +22,6 @@ struct matcher {
     int recheck;            /* the pattern may match differently inside one line */
     int has_lit;            /* a literal every match contains */
     int lit_exact;          /* ... and finding it is finding a match */
-    int lit_caseless_kelvin;/* the caseless literal holds k or s: see begin_window */
     struct literal lit;
 };
 
@@ -31,7 +30,6 @@ struct match_state {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit;
-    int lit_ok;             /* the literal prefilter is exact for this window */
     char err[256];
 };
 
@@ -43,10 +41,6 @@ void matcher_free(struct matcher *m);
 
 int match_state_init(struct match_state *ms, const struct matcher *m);
 void match_state_free(struct match_state *ms);
-
-/* Prepares a search of buf[0..len). */
-void matcher_begin_window(const struct matcher *m, struct match_state *ms,
-                          const unsigned char *buf, size_t len);
 
 /* Finds the first line at or after `from` (a line start) in buf[0..len)
  * that holds a match.  Lines end at '\n', and also at NUL when nul_eol.

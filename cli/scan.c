@@ -16,24 +16,27 @@
 #define HAVE_X86 1
 #endif
 
-/* Rough rank of each byte's frequency in English text and source code:
- * higher is more common.  Only the order matters. */
-static int byte_rank(unsigned char c)
-{
-    static const char common[] = " etaoinsrhldcumfpgwybvkxjqz";
-    if (c >= 'A' && c <= 'Z')
-        c = (unsigned char)(c - 'A' + 'a');
-    const char *q = memchr(common, c, sizeof common - 1);
-    if (q)
-        return 200 - (int)(q - common);
-    if (c == '\n' || c == '.' || c == ',' || c == '_' || c == '-' || c == '(' || c == ')')
-        return 150;
-    if (c >= '0' && c <= '9')
-        return 120;
-    if (c >= 0x80)
-        return 60;
-    return 100;
-}
+/* How common each byte is in text, as a rank from 0 (rarest) to 255 (most
+ * common): the byte frequencies of the licence texts, a few hundred man
+ * pages and C headers of a Debian system, sorted.  Only the order matters. */
+static const unsigned char byte_rank[256] = {
+    142, 141, 140, 139, 138, 137, 136, 149, 135, 204, 246, 134, 152, 133, 132, 131,
+    130, 129, 128, 127, 126, 125, 124, 123, 122, 121, 120, 119, 118, 117, 116, 115,
+    255, 160, 220, 196, 172, 164, 188, 193, 226, 222, 233, 167, 223, 232, 240, 211,
+    203, 207, 200, 197, 189, 177, 178, 165, 173, 170, 194, 201, 179, 209, 186, 159,
+    161, 218, 213, 219, 208, 227, 199, 195, 198, 231, 162, 169, 214, 202, 217, 212,
+    224, 181, 230, 225, 229, 206, 180, 190, 192, 185, 183, 184, 239, 182, 163, 238,
+    166, 249, 228, 242, 243, 254, 244, 234, 241, 252, 174, 205, 245, 235, 251, 248,
+    236, 191, 247, 250, 253, 237, 216, 215, 210, 221, 187, 176, 171, 175, 168, 114,
+    157, 113, 112, 111, 110, 109, 108, 107, 106, 105, 104, 103, 102, 101, 100,  99,
+     98,  97,  96, 154,  95,  94,  93,  92, 151, 153,  91,  90, 155, 156,  89,  88,
+    148,  87,  86,  85,  84,  83, 146,  82,  81, 144,  80, 143,  79, 145,  78,  77,
+     76,  75,  74,  73,  72,  71,  70,  69,  68,  67,  66,  65,  64,  63,  62,  61,
+     60,  59, 150, 147,  58,  57,  56,  55,  54,  53,  52,  51,  50,  49,  48,  47,
+     46,  45,  44,  43,  42,  41,  40,  39,  38,  37,  36,  35,  34,  33,  32,  31,
+     30,  29, 158,  28,  27,  26,  25,  24,  23,  22,  21,  20,  19,  18,  17,  16,
+     15,  14,  13,  12,  11,  10,   9,   8,   7,   6,   5,   4,   3,   2,   1,   0,
+};
 
 static unsigned char lower(unsigned char c)
 {
@@ -45,6 +48,20 @@ static unsigned char upper(unsigned char c)
     return c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
 }
 
+/* A caseless search finds a letter in either case: it is as common as the
+ * more common of the two. */
+static int rank_of(unsigned char c, int icase)
+{
+    if (!icase)
+        return byte_rank[c];
+    int a = byte_rank[lower(c)], b = byte_rank[upper(c)];
+    return a > b ? a : b;
+}
+
+/* A pair of bytes whose ranks are both this common still passes too many
+ * positions on real text: a third probe then pays for itself. */
+#define COMMON_RANK 230
+
 int literal_init(struct literal *lit, const unsigned char *p, size_t len, int icase)
 {
     memset(lit, 0, sizeof *lit);
@@ -54,33 +71,37 @@ int literal_init(struct literal *lit, const unsigned char *p, size_t len, int ic
     memcpy(lit->bytes, p, len);
     lit->len = len;
     lit->icase = icase;
-    /* An upper-case letter is rarer than its lower case in text, which a
-     * case-sensitive search can use; a caseless one cannot.  The second byte
-     * should differ from the first, or the pair filters no better than one. */
-    int rank[2] = {0, 0};
-    size_t best = 0;
-    for (size_t i = 0; i < len; i++) {
-        int r = byte_rank(p[i]) * 2 - (!icase && p[i] >= 'A' && p[i] <= 'Z' ? 3 : 0);
-        if (i == 0 || r < rank[0]) {
-            best = i;
-            rank[0] = r;
+    /* Pick the rarest bytes, preferring distinct values (a probe that repeats
+     * another filters nothing more). */
+    int rank[3] = {0, 0, 0};
+    int n = 0;
+    for (int k = 0; k < 3 && (size_t)k < len; k++) {
+        size_t best = len;
+        int rb = 0;
+        for (size_t i = 0; i < len; i++) {
+            int taken = 0, same = 0;
+            for (int j = 0; j < n; j++) {
+                taken |= lit->at[j] == i;
+                same |= lower(p[lit->at[j]]) == lower(p[i]);
+            }
+            if (taken)
+                continue;
+            int r = rank_of(p[i], icase) + (same ? 1000 : 0);
+            if (best == len || r < rb) {
+                best = i;
+                rb = r;
+            }
         }
+        lit->at[n] = best;
+        rank[n++] = rb;
     }
-    size_t second = best;
-    for (size_t i = 0; i < len; i++) {
-        if (i == best)
-            continue;
-        int r = byte_rank(p[i]) * 2 + (p[i] == p[best] ? 1000 : 0);
-        if (second == best || r < rank[1]) {
-            second = i;
-            rank[1] = r;
-        }
+    lit->nprobe = n < 2 ? n : (n == 3 && (icase || rank[1] >= COMMON_RANK) ? 3 : 2);
+    for (int k = 0; k < lit->nprobe; k++) {
+        unsigned char c = p[lit->at[k]];
+        int letter = lower(c) != upper(c);
+        lit->fold[k] = icase && letter ? 0x20 : 0;
+        lit->want[k] = icase && letter ? lower(c) : c;
     }
-    unsigned char c1 = p[lit->i1], c2 = p[lit->i2];
-    lit->a1 = icase ? lower(c1) : c1;
-    lit->b1 = icase ? upper(c1) : c1;
-    lit->a2 = icase ? lower(c2) : c2;
-    lit->b2 = icase ? upper(c2) : c2;
     return 0;
 }
 
@@ -92,10 +113,31 @@ void literal_free(struct literal *lit)
 
 static int matches_at(const struct literal *lit, const unsigned char *h)
 {
-    if (!lit->icase)
-        return memcmp(h, lit->bytes, lit->len) == 0;
-    for (size_t i = 0; i < lit->len; i++)
-        if (lower(h[i]) != lower(lit->bytes[i]))
+    const unsigned char *b = lit->bytes;
+    size_t n = lit->len;
+    if (lit->icase) {
+        for (size_t i = 0; i < n; i++)
+            if (lower(h[i]) != lower(b[i]))
+                return 0;
+        return 1;
+    }
+    /* most candidates fail in the first 8 bytes: compare them as a word */
+    if (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, h, 8);
+        memcpy(&y, b, 8);
+        return x == y && memcmp(h + 8, b + 8, n - 8) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (h[i] != b[i])
+            return 0;
+    return 1;
+}
+
+static int probes_agree(const struct literal *lit, const unsigned char *h)
+{
+    for (int k = 0; k < lit->nprobe; k++)
+        if ((h[lit->at[k]] | lit->fold[k]) != lit->want[k])
             return 0;
     return 1;
 }
@@ -104,35 +146,78 @@ static size_t find_scalar(const struct literal *lit, const unsigned char *hay, s
                           size_t n)
 {
     size_t last = n - lit->len;   /* caller ensures n >= len */
-    for (size_t i = from; i <= last; i++) {
-        unsigned char x = hay[i + lit->i1], y = hay[i + lit->i2];
-        if ((x == lit->a1 || x == lit->b1) && (y == lit->a2 || y == lit->b2) &&
-            matches_at(lit, hay + i))
+    for (size_t i = from; i <= last; i++)
+        if (probes_agree(lit, hay + i) && matches_at(lit, hay + i))
             return i;
-    }
     return n;
 }
 
-#ifdef HAVE_X86
-__attribute__((target("avx2"))) static size_t find_avx2(const struct literal *lit,
-                                                         const unsigned char *hay, size_t n)
+/* Checks the candidate positions i + (set bits of `bits`). */
+static size_t verify_bits(const struct literal *lit, const unsigned char *hay, size_t i,
+                          uint64_t bits, size_t none)
 {
-    const __m256i a1 = _mm256_set1_epi8((char)lit->a1), b1 = _mm256_set1_epi8((char)lit->b1);
-    const __m256i a2 = _mm256_set1_epi8((char)lit->a2), b2 = _mm256_set1_epi8((char)lit->b2);
+    while (bits) {
+        size_t k = i + (size_t)__builtin_ctzll(bits);
+        if (matches_at(lit, hay + k))
+            return k;
+        bits &= bits - 1;
+    }
+    return none;
+}
+
+#ifdef HAVE_X86
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static inline __m256i probe32(const unsigned char *p, __m256i want, __m256i fold)
+{
+    __m256i x = _mm256_loadu_si256((const __m256i *)p);
+    return _mm256_cmpeq_epi8(_mm256_or_si256(x, fold), want);
+}
+
+/* 64 positions a round; the masks are looked at only when a position
+ * passes every probe. */
+AVX2 static size_t find_avx2(const struct literal *lit, const unsigned char *hay, size_t n)
+{
+    __m256i w[3], f[3];
+    const unsigned char *p[3];
+    int np = lit->nprobe;
+    for (int k = 0; k < 3; k++) {
+        int j = k < np ? k : np - 1;
+        w[k] = _mm256_set1_epi8((char)lit->want[j]);
+        f[k] = _mm256_set1_epi8((char)lit->fold[j]);
+        p[k] = hay + lit->at[j];
+    }
     size_t last = n - lit->len, i = 0;
-    const unsigned char *p1 = hay + lit->i1, *p2 = hay + lit->i2;
-    for (; i + 32 <= last + 1; i += 32) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(p1 + i));
-        __m256i y = _mm256_loadu_si256((const __m256i *)(p2 + i));
-        __m256i m = _mm256_and_si256(
-            _mm256_or_si256(_mm256_cmpeq_epi8(x, a1), _mm256_cmpeq_epi8(x, b1)),
-            _mm256_or_si256(_mm256_cmpeq_epi8(y, a2), _mm256_cmpeq_epi8(y, b2)));
-        uint32_t bits = (uint32_t)_mm256_movemask_epi8(m);
-        while (bits) {
-            size_t k = i + (size_t)__builtin_ctz(bits);
-            if (matches_at(lit, hay + k))
+    if (np == 3) {
+        for (; i + 64 <= last + 1; i += 64) {
+            __m256i m0 = _mm256_and_si256(
+                _mm256_and_si256(probe32(p[0] + i, w[0], f[0]), probe32(p[1] + i, w[1], f[1])),
+                probe32(p[2] + i, w[2], f[2]));
+            __m256i m1 = _mm256_and_si256(_mm256_and_si256(probe32(p[0] + i + 32, w[0], f[0]),
+                                                           probe32(p[1] + i + 32, w[1], f[1])),
+                                          probe32(p[2] + i + 32, w[2], f[2]));
+            __m256i any = _mm256_or_si256(m0, m1);
+            if (_mm256_testz_si256(any, any))
+                continue;
+            uint64_t bits = (uint32_t)_mm256_movemask_epi8(m0) |
+                            (uint64_t)(uint32_t)_mm256_movemask_epi8(m1) << 32;
+            size_t k = verify_bits(lit, hay, i, bits, n);
+            if (k < n)
                 return k;
-            bits &= bits - 1;
+        }
+    } else {
+        for (; i + 64 <= last + 1; i += 64) {
+            __m256i m0 = _mm256_and_si256(probe32(p[0] + i, w[0], f[0]), probe32(p[1] + i, w[1], f[1]));
+            __m256i m1 = _mm256_and_si256(probe32(p[0] + i + 32, w[0], f[0]),
+                                          probe32(p[1] + i + 32, w[1], f[1]));
+            __m256i any = _mm256_or_si256(m0, m1);
+            if (_mm256_testz_si256(any, any))
+                continue;
+            uint64_t bits = (uint32_t)_mm256_movemask_epi8(m0) |
+                            (uint64_t)(uint32_t)_mm256_movemask_epi8(m1) << 32;
+            size_t k = verify_bits(lit, hay, i, bits, n);
+            if (k < n)
+                return k;
         }
     }
     return find_scalar(lit, hay, i, n);
@@ -140,21 +225,24 @@ __attribute__((target("avx2"))) static size_t find_avx2(const struct literal *li
 
 static size_t find_sse2(const struct literal *lit, const unsigned char *hay, size_t n)
 {
-    const __m128i a1 = _mm_set1_epi8((char)lit->a1), b1 = _mm_set1_epi8((char)lit->b1);
-    const __m128i a2 = _mm_set1_epi8((char)lit->a2), b2 = _mm_set1_epi8((char)lit->b2);
+    __m128i w[3], f[3];
+    int np = lit->nprobe;
+    for (int k = 0; k < np; k++) {
+        w[k] = _mm_set1_epi8((char)lit->want[k]);
+        f[k] = _mm_set1_epi8((char)lit->fold[k]);
+    }
     size_t last = n - lit->len, i = 0;
-    const unsigned char *p1 = hay + lit->i1, *p2 = hay + lit->i2;
     for (; i + 16 <= last + 1; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(p1 + i));
-        __m128i y = _mm_loadu_si128((const __m128i *)(p2 + i));
-        __m128i m = _mm_and_si128(_mm_or_si128(_mm_cmpeq_epi8(x, a1), _mm_cmpeq_epi8(x, b1)),
-                                  _mm_or_si128(_mm_cmpeq_epi8(y, a2), _mm_cmpeq_epi8(y, b2)));
+        __m128i m = _mm_set1_epi8(-1);
+        for (int k = 0; k < np; k++) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(hay + lit->at[k] + i));
+            m = _mm_and_si128(m, _mm_cmpeq_epi8(_mm_or_si128(x, f[k]), w[k]));
+        }
         unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        while (bits) {
-            size_t k = i + (size_t)__builtin_ctz(bits);
-            if (matches_at(lit, hay + k))
+        if (bits) {
+            size_t k = verify_bits(lit, hay, i, bits, n);
+            if (k < n)
                 return k;
-            bits &= bits - 1;
         }
     }
     return find_scalar(lit, hay, i, n);
@@ -179,7 +267,7 @@ size_t literal_find(const struct literal *lit, const unsigned char *hay, size_t 
 }
 
 #ifdef HAVE_X86
-__attribute__((target("avx2"))) static size_t count_avx2(const unsigned char *p, size_t n,
+AVX2 static size_t count_avx2(const unsigned char *p, size_t n,
                                                           unsigned char c)
 {
     const __m256i v = _mm256_set1_epi8((char)c);

@@ -4,15 +4,18 @@
 
 #include <stddef.h>
 
-/* A literal to find, prepared once: two of its bytes chosen as rare in text
- * are compared 16 or 32 positions at a time, and only positions where both
- * agree are checked in full.  With `icase`, ASCII letters match either case. */
+/* A literal to find, prepared once: two or three of its bytes, chosen as
+ * rare in text, are compared 32 positions at a time (16 without AVX2), and
+ * only positions where all agree are checked in full.  With `icase`, ASCII
+ * letters match either case. */
 struct literal {
     unsigned char *bytes;
     size_t len;
     int icase;
-    size_t i1, i2;                 /* offsets of the two rare bytes, i1 < i2 or len == 1 */
-    unsigned char a1, b1, a2, b2;  /* each rare byte in its two cases (equal if not a letter) */
+    int nprobe;                /* 1 to 3 */
+    size_t at[3];              /* offsets of the probe bytes in the literal */
+    unsigned char want[3];     /* the byte expected there, after OR-ing fold */
+    unsigned char fold[3];     /* 0x20 for a caseless letter (folds to lower case), else 0 */
 };
 
 /* Prepares `lit` for the `len` bytes at `p` (copied).  Returns 0, or -1 when

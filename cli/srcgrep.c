@@ -218,7 +218,6 @@ static int search_lines(struct file *f, const unsigned char *p, size_t len, size
             f->binary = 1;
         f->nul_checked = k;
     }
-    matcher_begin_window(&c->m, &r->ms, p, len);
     size_t pos = 0;
     while (pos <= len && !f->stop) {
         size_t ls, le;

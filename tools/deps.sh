@@ -29,6 +29,8 @@ fuzz)
 bench)
     want_cmd rg ripgrep
     want_cmd ugrep ugrep
+    want_cmd hyperfine hyperfine
+    want_cmd python3 python3-minimal
     want_cmd gzip gzip
     ;;
 esac
