@@ -299,3 +299,50 @@ size_t count_byte(const unsigned char *p, size_t n, unsigned char c)
     }
     return total;
 }
+
+int utf8_valid(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII runs, a word at a time */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned char lo = 0x80, hi = 0xBF;   /* range of the second byte */
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0)
+                lo = 0xA0;   /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F;   /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0)
+                lo = 0x90;
+            else if (c == 0xF4)
+                hi = 0x8F;   /* above U+10FFFF */
+        } else
+            return 0;
+        if (i + len > n || p[i + 1] < lo || p[i + 1] > hi)
+            return 0;
+        for (size_t k = 2; k < len; k++)
+            if ((p[i + k] & 0xC0) != 0x80)
+                return 0;
+        i += len;
+    }
+    return 1;
+}

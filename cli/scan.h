@@ -29,4 +29,8 @@ size_t literal_find(const struct literal *lit, const unsigned char *hay, size_t 
 /* Number of bytes equal to c in p[0..n). */
 size_t count_byte(const unsigned char *p, size_t n, unsigned char c);
 
+/* Whether p[0..n) is well-formed UTF-8 (no overlong forms, surrogates or
+ * code points above U+10FFFF). */
+int utf8_valid(const unsigned char *p, size_t n);
+
 #endif

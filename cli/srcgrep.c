@@ -29,6 +29,7 @@ enum list_mode { LIST_NONE, LIST_MATCHING, LIST_NONMATCHING };
 struct config {
     struct matcher m;
     int invert, count, lineno, byteoff, only, quiet, no_messages, text;
+    int utf;                 /* a UTF-8 locale */
     enum list_mode list;
     int with_fname;          /* -1: decided by the operands */
     long long max_count;     /* -1: no limit */
@@ -112,6 +113,18 @@ static void prefix(struct file *f, const unsigned char *p, size_t ls, uint64_t o
     }
 }
 
+/* In a UTF-8 locale, grep holds back output that is not valid UTF-8 and
+ * treats the file as binary from there on: so do we. */
+static int printable(struct file *f, const unsigned char *p, size_t n)
+{
+    struct config *c = f->r->cfg;
+    if (!c->utf || c->text || utf8_valid(p, n))
+        return 1;
+    f->binary_matched = 1;
+    f->stop = 1;
+    return 0;
+}
+
 /* Line [ls, le) of the window p is selected. */
 static int select_line(struct file *f, const unsigned char *p, size_t ls, size_t le)
 {
@@ -146,6 +159,8 @@ static int select_line(struct file *f, const unsigned char *p, size_t ls, size_t
                 while (off <= le - ls &&
                        (rc = matcher_in_line(&c->m, &r->ms, p + ls, le - ls, off, &a, &b)) > 0) {
                     if (b > a) {
+                        if (!printable(f, p + ls + a, b - a))
+                            return 0;
                         prefix(f, p, ls, f->base + ls + a, ':');
                         out_add(&r->out, p + ls + a, b - a);
                         out_byte(&r->out, '\n');
@@ -158,6 +173,8 @@ static int select_line(struct file *f, const unsigned char *p, size_t ls, size_t
                     return -1;
             }
         } else {
+            if (!printable(f, p + ls, le - ls))
+                return 0;
             prefix(f, p, ls, f->base + ls, ':');
             out_add(&r->out, p + ls, le - ls);
             out_byte(&r->out, '\n');
@@ -278,10 +295,12 @@ static int search_fn(void *arg)
         }
         if (search_lines(f, p, len, chunk) < 0)
             return 0;
-        if (f->stop || at_end)
+        if (f->stop)
             return 0;
+        /* at the end too: the next peek lets the source report a failure
+         * only visible there */
         bs_consume(f->s, chunk);
-        want = n - chunk + 1;
+        want = at_end ? 1 : n - chunk + 1;
     }
 }
 
@@ -353,9 +372,11 @@ struct dirlink {
     const struct dirlink *up;
 };
 
+/* Directory entries are kept as one string each: the d_type byte, then the
+ * name, so that regular files need no lstat of their own. */
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 /* Searches a directory tree in sorted name order.  `shown` is the path
@@ -380,8 +401,11 @@ static void walk(struct run *r, const char *path, const char *shown, const struc
                 break;
             names = nn;
         }
-        if (!(names[n] = strdup(e->d_name)))
+        size_t k = strlen(e->d_name);
+        if (!(names[n] = malloc(k + 2)))
             break;
+        names[n][0] = (char)e->d_type;
+        memcpy(names[n] + 1, e->d_name, k + 1);
         n++;
     }
     closedir(d);
@@ -391,14 +415,19 @@ static void walk(struct run *r, const char *path, const char *shown, const struc
     int sslash = slen && shown[slen - 1] != '/';
     for (size_t i = 0; i < n && !r->quit; i++) {
         char *child, *cshown;
-        if (asprintf(&child, "%s%s%s", path, slash ? "/" : "", names[i]) < 0)
+        const char *name = names[i] + 1;
+        if (asprintf(&child, "%s%s%s", path, slash ? "/" : "", name) < 0)
             break;
-        if (asprintf(&cshown, "%s%s%s", shown, sslash ? "/" : "", names[i]) < 0) {
+        if (asprintf(&cshown, "%s%s%s", shown, sslash ? "/" : "", name) < 0) {
             free(child);
             break;
         }
         struct stat sb;
-        int rc = lstat(child, &sb);
+        int rc = 0;
+        if (names[i][0] == DT_REG)
+            sb.st_mode = S_IFREG;
+        else
+            rc = lstat(child, &sb);
         if (rc == 0 && S_ISLNK(sb.st_mode)) {
             /* -r follows only the links named on the command line */
             rc = r->cfg->recursive == 2 ? stat(child, &sb) : -1;
@@ -584,7 +613,7 @@ int main(int argc, char **argv)
     cfg.max_count = -1;
     bs_options_init(&cfg.bopt);
     struct matcher_opts mo = {0};
-    mo.utf = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+    mo.utf = cfg.utf = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     struct patlist pl = {0};
     int have_pattern = 0;
 

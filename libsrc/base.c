@@ -56,6 +56,15 @@ static int fd_read_at(struct bs_layer *l, uint64_t off, void *buf, size_t n, siz
 {
     struct fd_state *st = l->state;
     size_t done = 0;
+    /* No file has bytes at or past INT64_MAX, the largest off_t, and pread
+     * refuses ranges that go past it: that is the end of the source, as
+     * for a mapped file, not a read error that would stick. */
+    if (off >= (uint64_t)INT64_MAX) {
+        *got = 0;
+        return n ? BS_END : BS_OK;
+    }
+    if (n > (uint64_t)INT64_MAX - off)
+        n = (size_t)((uint64_t)INT64_MAX - off);
     while (done < n) {
         ssize_t r = pread(st->fd, (char *)buf + done, n - done, (off_t)(off + done));
         if (r == 0)
@@ -74,17 +83,27 @@ static int fd_read_at(struct bs_layer *l, uint64_t off, void *buf, size_t n, siz
 
 /* A stream that is only read: pipes, FIFOs, terminals, devices, stdin. */
 static const struct bs_layer_ops fd_ops = {
-    BS_OPS_VERSION, "fd", NULL, NULL, fd_read, NULL, fd_close, NULL, NULL,
+    .version = BS_OPS_VERSION,
+    .name = "fd",
+    .read = fd_read,
+    .close = fd_close,
 };
 
 /* A regular file read with read(): also offers random access. */
 static const struct bs_layer_ops file_read_ops = {
-    BS_OPS_VERSION, "file", NULL, NULL, fd_read, NULL, fd_close, fd_size, fd_read_at,
+    .version = BS_OPS_VERSION,
+    .name = "file",
+    .read = fd_read,
+    .close = fd_close,
+    .size = fd_size,
+    .read_at = fd_read_at,
 };
 
 struct map_state {
     void *addr;
     size_t len;
+    int fd;        /* kept open for the check at the end */
+    int checked;
 };
 
 static void map_close(struct bs_layer *l)
@@ -94,7 +113,23 @@ static void map_close(struct bs_layer *l)
         return;
     if (st->addr)
         munmap(st->addr, st->len);
+    if (st->fd >= 0)
+        close(st->fd);
     free(st);
+}
+
+/* A file cut short within its last mapped page reads as zeros instead of
+ * faulting: compare the size once the whole mapping has been handed out. */
+static int map_at_end(struct bs_layer *l)
+{
+    struct map_state *st = l->state;
+    struct stat sb;
+    if (st->checked)
+        return BS_OK;
+    st->checked = 1;
+    if (fstat(st->fd, &sb) == 0 && (uint64_t)sb.st_size < st->len)
+        return bs_fail(l, BS_ECHANGED, "file changed while being read");
+    return BS_OK;
 }
 
 static int direct_size(struct bs_layer *l, uint64_t *size)
@@ -131,11 +166,19 @@ static int direct_read_at(struct bs_layer *l, uint64_t off, void *buf, size_t n,
 
 /* A regular file mapped whole: one window is the rest of the file. */
 static const struct bs_layer_ops file_map_ops = {
-    BS_OPS_VERSION, "file", NULL, NULL, NULL, NULL, map_close, direct_size, direct_read_at,
+    .version = BS_OPS_VERSION,
+    .name = "file",
+    .close = map_close,
+    .size = direct_size,
+    .read_at = direct_read_at,
+    .at_end = map_at_end,
 };
 
 static const struct bs_layer_ops memory_ops = {
-    BS_OPS_VERSION, "memory", NULL, NULL, NULL, NULL, NULL, direct_size, direct_read_at,
+    .version = BS_OPS_VERSION,
+    .name = "memory",
+    .size = direct_size,
+    .read_at = direct_read_at,
 };
 
 /* The open failure message follows grep: "PATH: strerror". */
@@ -185,12 +228,13 @@ static int try_map(byte_source *s, int fd, uint64_t size)
     }
     st->addr = addr;
     st->len = (size_t)size;
+    st->fd = fd;
+    st->checked = 0;
     l->state = st;
     l->direct = addr;
     l->dlen = (size_t)size;
     s->map = addr;
     s->maplen = (size_t)size;
-    close(fd);   /* a mapping outlives its descriptor */
     return 1;
 }
 

@@ -42,6 +42,10 @@ struct bs_layer_ops {
     /* Random access, NULL where not offered. */
     int (*size)(struct bs_layer *l, uint64_t *size);
     int (*read_at)(struct bs_layer *l, uint64_t off, void *buf, size_t n, size_t *got);
+    /* Direct layers: called when a peek finds the window exhausted, to
+     * report a failure only visible at the end (a mapped file that shrank
+     * within its last page raises no SIGBUS).  May be NULL. */
+    int (*at_end)(struct bs_layer *l);
 };
 
 struct bs_layer {

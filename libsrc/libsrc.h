@@ -144,7 +144,9 @@ BS_API void bs_close(byte_source *s);
  * stream is exhausted (*avail == 0), or a negative status; on a negative
  * return *p and *avail still describe the bytes decoded before the failure,
  * so nothing already produced is lost.  The window stays valid until the
- * next call on this source.  `min` above opt.window_max gives BS_ELIMIT. */
+ * next call on this source.  A buffered layer refuses a `min` above
+ * opt.window_max with BS_ELIMIT; a mapped or memory base already holds
+ * everything and just returns it. */
 BS_API int bs_peek(byte_source *s, size_t min, const void **p, size_t *avail);
 
 /* Marks the first n bytes of the last window as used.  n larger than that

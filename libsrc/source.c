@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void bs_options_init(bs_options *opt)
 {
@@ -88,8 +89,11 @@ int bs_open_fd(byte_source **out, int fd, const char *name, int own_fd, const bs
     if (!out)
         return BS_EINVAL;
     *out = handle_new(name, opt);
-    if (!*out)
+    if (!*out) {
+        if (own_fd && fd >= 0)
+            close(fd);
         return BS_ENOMEM;
+    }
     return bs_base_open_fd(*out, fd, own_fd);
 }
 
@@ -185,18 +189,24 @@ static int make_room(struct bs_layer *l, size_t min)
 int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_t *avail)
 {
     if (l->direct || !l->ops->read) {
-        size_t n = l->dlen - l->dpos;
+        /* after a fault the mapping is not to be touched again */
+        size_t n = l->status < 0 ? 0 : l->dlen - l->dpos;
         *p = l->direct ? l->direct + l->dpos : NULL;
         *avail = n;
         l->last_avail = n;
         if (l->status < 0)
             return l->status;
+        if (n == 0 && l->ops->at_end) {
+            int rc = l->ops->at_end(l);
+            if (rc < 0)
+                return rc;
+        }
         return n ? BS_OK : BS_END;
     }
     if (min == 0)
         min = 1;
     if (min > l->src->opt.window_max && l->end - l->start < min) {
-        *p = l->buf + l->start;
+        *p = l->buf ? l->buf + l->start : NULL;
         *avail = l->last_avail = l->end - l->start;
         return bs_fail(l, BS_ELIMIT, "%s: window of %zu bytes exceeds the %zu-byte limit",
                        l->ops->name, min, l->src->opt.window_max);
@@ -224,9 +234,10 @@ int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_
 
 int bs_layer_consume(struct bs_layer *l, size_t n)
 {
+    /* a caller's mistake, not a broken stream: reported, not sticky */
     if (n > l->last_avail)
-        return bs_fail(l, BS_EINVAL, "consume of %zu bytes from a %zu-byte window", n,
-                       l->last_avail);
+        return bs_set_error(l->src, BS_EINVAL, "consume of %zu bytes from a %zu-byte window", n,
+                            l->last_avail);
     l->last_avail -= n;
     l->consumed += n;
     if (l->direct || !l->ops->read)

@@ -42,7 +42,9 @@ static int chunk_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t
 }
 
 static const struct bs_layer_ops chunk_ops = {
-    BS_OPS_VERSION, "chunks", NULL, NULL, chunk_read, NULL, NULL, NULL, NULL,
+    .version = BS_OPS_VERSION,
+    .name = "chunks",
+    .read = chunk_read,
 };
 
 static void check_stream(const uint8_t *data, size_t len, const uint8_t *sizes, size_t nsizes)
