@@ -44,6 +44,7 @@ struct run {
     int any_selected;
     int any_error;
     int quit;                /* -q found its line: stop everything */
+    int tty;                 /* standard output is a terminal */
 };
 
 /* The state of one file's search. */
@@ -336,7 +337,10 @@ static void search_source(struct run *r, byte_source *s, const char *name)
         out_flush(o);
         fprintf(stderr, PROG ": %s: binary file matches\n", name);
     }
-    out_flush(o);
+    /* a terminal sees each file as soon as it is searched; a pipe or file
+     * gets full buffers */
+    if (r->tty)
+        out_flush(o);
 }
 
 static void search_path(struct run *r, const char *path)
@@ -731,6 +735,7 @@ int main(int argc, char **argv)
     struct run r = {0};
     r.cfg = &cfg;
     out_init(&r.out, 1);
+    r.tty = isatty(1);
     if (match_state_init(&r.ms, &cfg.m) < 0) {
         fprintf(stderr, PROG ": out of memory\n");
         return 2;

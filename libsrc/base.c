@@ -261,9 +261,14 @@ int bs_base_open_path(byte_source *s, const char *path)
     if (map && try_map(s, fd, size))
         return BS_OK;
 #ifdef POSIX_FADV_SEQUENTIAL
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    /* read-ahead pays only for files longer than one window */
+    if (size > s->opt.window)
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-    return add_fd_layer(s, &file_read_ops, fd, 1, size, 1);
+    int rc = add_fd_layer(s, &file_read_ops, fd, 1, size, 1);
+    if (rc == BS_OK)
+        s->top->size_hint = size;
+    return rc;
 }
 
 int bs_base_open_fd(byte_source *s, int fd, int own_fd)

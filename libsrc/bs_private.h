@@ -62,6 +62,7 @@ struct bs_layer {
     const unsigned char *direct;
     size_t dlen, dpos;
 
+    uint64_t size_hint;  /* expected total size if known (regular files), else 0 */
     int eof;          /* read() returned BS_END */
     int status;       /* sticky negative status, 0 if none */
     size_t last_avail;/* size of the last window handed out, for consume */

@@ -160,7 +160,8 @@ void bs_close(byte_source *s)
  * unconsumed tail is moved to the front only when the space after it is too
  * small, and the buffer only grows when min itself does not fit: a caller
  * that keeps consuming whole lines never causes more than its last partial
- * line to be copied. */
+ * line to be copied.  A small file gets a buffer its size, not a full
+ * window: many small files then cost no large allocations. */
 static int make_room(struct bs_layer *l, size_t min)
 {
     size_t have = l->end - l->start;
@@ -175,12 +176,24 @@ static int make_room(struct bs_layer *l, size_t min)
     }
     if (l->buf && l->cap >= min && l->end < l->cap)
         return BS_OK;
-    size_t want = l->cap ? l->cap : l->src->opt.window;
-    while (want < min || want <= have)
-        want = want > l->src->opt.window_max / 2 ? l->src->opt.window_max : want * 2;
+    size_t max = l->src->opt.window_max, want = l->cap;
+    if (!want) {
+        want = l->src->opt.window;
+        if (l->size_hint && l->size_hint < want) {
+            /* one byte more than the file, so the read that finds the end
+             * needs no second allocation */
+            want = (size_t)l->size_hint + 1;
+            want = want < 4096 ? 4096 : want;
+        }
+    }
+    while ((want < min || want <= have) && want < max)
+        want = want > max / 2 ? max : want * 2;
     unsigned char *nb = realloc(l->buf, want);
     if (!nb)
         return bs_fail(l, BS_ENOMEM, "%s: out of memory for a %zu-byte window", l->ops->name, want);
+    /* Matchers may read a little past the window's end (vector loads);
+     * bytes there are then initialised, if meaningless. */
+    memset(nb + l->cap, 0, want - l->cap);
     l->buf = nb;
     l->cap = want;
     return BS_OK;
