@@ -105,6 +105,8 @@ fuzz:
 	@mkdir -p build/fuzz/corpus && cp corpus/good/* build/fuzz/corpus/ 2>/dev/null || true
 	cd build/fuzz && ./fuzz_memory -max_total_time=$(FUZZ_SECONDS) -max_len=65536 corpus
 
+# Made at every install: it records PREFIX, which may differ between runs.
+.PHONY: $(B)/libsrc.pc
 $(B)/libsrc.pc: libsrc.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' $< > $@

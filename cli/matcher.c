@@ -197,7 +197,10 @@ int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t n
         return -1;
     }
 
-    uint32_t flags = PCRE2_MULTILINE;
+    /* A window ends before the terminator of its last line, so an empty
+     * last line starts at the very end of the subject, just after a
+     * newline: ALT_CIRCUMFLEX lets ^ match there too. */
+    uint32_t flags = PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX;
     if (o->icase)
         flags |= PCRE2_CASELESS;
     if (o->utf)
@@ -316,16 +319,10 @@ static int pmatch(const struct matcher *m, struct match_state *ms, const unsigne
     return 1;
 }
 
-static size_t line_start(const unsigned char *buf, size_t from, size_t pos, int nul_eol)
+static size_t line_start(const unsigned char *buf, size_t from, size_t pos)
 {
-    size_t i = pos;
-    if (!nul_eol) {
-        const unsigned char *q = memrchr(buf + from, '\n', pos - from);
-        return q ? (size_t)(q - buf) + 1 : from;
-    }
-    while (i > from && buf[i - 1] != '\n' && buf[i - 1] != 0)
-        i--;
-    return i;
+    const unsigned char *q = memrchr(buf + from, '\n', pos - from);
+    return q ? (size_t)(q - buf) + 1 : from;
 }
 
 static size_t line_end(const unsigned char *buf, size_t len, size_t pos, int nul_eol)
@@ -339,9 +336,30 @@ static size_t line_end(const unsigned char *buf, size_t len, size_t pos, int nul
     return pos;
 }
 
+/* Binary files, where NUL ends lines too: a search over the whole window
+ * would let ^ and $ see only newlines, so each line is matched alone. */
+static int next_line_nul(const struct matcher *m, struct match_state *ms,
+                         const unsigned char *buf, size_t len, size_t from, size_t *ls,
+                         size_t *le)
+{
+    for (; from <= len; from = *le + 1) {
+        size_t a, b;
+        *ls = from;
+        *le = line_end(buf, len, from, 1);
+        if (m->has_lit && literal_find(&m->lit, buf + from, *le - from) == *le - from)
+            continue;
+        int rc = pmatch(m, ms, buf + from, *le - from, 0, &a, &b);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int matcher_next_line(const struct matcher *m, struct match_state *ms, const unsigned char *buf,
                       size_t len, size_t from, int nul_eol, size_t *ls, size_t *le)
 {
+    if (nul_eol)
+        return next_line_nul(m, ms, buf, len, from, ls, le);
     while (from <= len) {
         size_t a, b, s, e;
         if (m->has_lit) {
@@ -349,9 +367,9 @@ int matcher_next_line(const struct matcher *m, struct match_state *ms, const uns
             if (k == len - from)
                 return 0;
             a = from + k;
-            s = line_start(buf, from, a, nul_eol);
-            e = line_end(buf, len, a, nul_eol);
-            if (m->lit_exact && !nul_eol) {
+            s = line_start(buf, from, a);
+            e = line_end(buf, len, a, 0);
+            if (m->lit_exact) {
                 *ls = s;
                 *le = e;
                 return 1;
@@ -360,9 +378,9 @@ int matcher_next_line(const struct matcher *m, struct match_state *ms, const uns
             int rc = pmatch(m, ms, buf, len, from, &a, &b);
             if (rc <= 0)
                 return rc;
-            s = line_start(buf, from, a, nul_eol);
-            e = line_end(buf, len, a, nul_eol);
-            if (!m->recheck && !nul_eol && b <= e) {
+            s = line_start(buf, from, a);
+            e = line_end(buf, len, a, 0);
+            if (!m->recheck && b <= e) {
                 *ls = s;
                 *le = e;
                 return 1;

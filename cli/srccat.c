@@ -27,6 +27,16 @@ static int copy_out(void *arg)
             ssize_t w = write(1, (const char *)p + done, n - done);
             if (w < 0 && errno == EINTR)
                 continue;
+            if (w < 0 && errno == EFAULT && bs_is_mapped(c->s)) {
+                /* The kernel met a page of the mapping that the file no
+                 * longer has.  Touching it here, inside the guard, turns
+                 * that into the source's own "file changed" error. */
+                const volatile unsigned char *q = (const unsigned char *)p + done;
+                size_t left = n - done;
+                for (size_t k = 0; k < left; k += 4096)
+                    (void)q[k];
+                (void)q[left - 1];
+            }
             if (w < 0) {
                 c->write_err = errno;
                 return 0;

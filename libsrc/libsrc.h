@@ -163,8 +163,9 @@ BS_API uint64_t bs_tell(const byte_source *s);
 /* Random access, offered by seekable bases (regular files, memory).  Other
  * sources return BS_EUNSUPPORTED.  bs_size stores the size in bytes as it
  * was when the source was opened.  bs_read_at copies up to n bytes from
- * offset `off` into buf without moving the stream position; *got < n only
- * at the end of the source. */
+ * offset `off` into buf without moving the stream position; *got (if got
+ * is not NULL) < n only at the end of the source, where BS_END is returned
+ * once nothing at all could be copied. */
 BS_API int bs_size(byte_source *s, uint64_t *size);
 BS_API int bs_read_at(byte_source *s, uint64_t off, void *buf, size_t n, size_t *got);
 

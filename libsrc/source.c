@@ -334,9 +334,11 @@ int bs_size(byte_source *s, uint64_t *size)
 
 int bs_read_at(byte_source *s, uint64_t off, void *buf, size_t n, size_t *got)
 {
-    if (got)
-        *got = 0;
-    if (!s || !s->top || (!buf && n) || !got)
+    size_t dummy;
+    if (!got)
+        got = &dummy;
+    *got = 0;
+    if (!s || !s->top || (!buf && n))
         return BS_EINVAL;
     struct bs_layer *l = s->top;
     if (!l->ops->read_at) {

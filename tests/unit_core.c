@@ -807,7 +807,8 @@ static int random_access_check(byte_source *s, const unsigned char *data, size_t
     got = 7;
     HCHECK(bs_read_at(s, 5, buf, 0, &got) == BS_OK);
     HCHECK(got == 0);
-    HCHECK(bs_read_at(s, 5, buf, 1, NULL) == BS_EINVAL);
+    /* got may be NULL, as for bs_read */
+    HCHECK(bs_read_at(s, 0, buf, 1, NULL) == BS_OK && buf[0] == data[0]);
     HCHECK(bs_size(s, NULL) == BS_EINVAL);
 
     /* the stream position did not move */

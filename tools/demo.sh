@@ -1,0 +1,84 @@
+#!/bin/sh
+# The demo behind `make demo`: srcgrep and srccat over corpus/, each command
+# shown before its output (standard error included) and its exit status.
+# Always exits 0 once the programs exist: a grep that selects nothing
+# (status 1) is part of the show.
+# Usage: sh tools/demo.sh BUILD_DIR
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+b=${1:-build}
+case $b in /*) ;; *) b=$top/$b ;; esac
+if [ ! -x "$b/srcgrep" ] || [ ! -x "$b/srccat" ]; then
+    echo "demo: $b/srcgrep or $b/srccat is missing; run make first" >&2
+    exit 1
+fi
+PATH=$b:$PATH
+export PATH
+cd "$top" || exit 1
+
+# Shows and runs one command line; a pipeline's status is its last command's.
+run() {
+    printf '\n$ %s\n' "$1"
+    eval "$1" 2>&1
+    echo "[exit $?]"
+}
+
+# Prints comment lines as they are (sh's echo would expand backslashes).
+say() {
+    printf '%s\n' "$@"
+}
+
+say "srcgrep over corpus/ ($(srcgrep --version))"
+
+say '' '# Every line that mentions an error, any case, with file names and line' \
+    '# numbers.  The binary file gets a one-line notice instead of its bytes.'
+run "srcgrep -rni error corpus"
+
+say '' '# How many lines of each file match (0 included).'
+run "srcgrep -c -i error corpus/good/*"
+
+say '' '# Only the names of the files that match, and of those that do not.'
+run "srcgrep -rl -e TODO -e FIXME corpus"
+run "srcgrep -rL . corpus"
+
+say '' '# Only the matched text, here IPv4 addresses, with their line numbers.'
+run "srcgrep -no '\\b(?:\\d{1,3}\\.){3}\\d{1,3}\\b' corpus/good/syslog.log | head -n 6"
+
+say '' '# Any case: "fail" is in 7 lines; as a whole word (-w) it is in none ...'
+run "srcgrep -c -i fail corpus/good/syslog.log"
+run "srcgrep -c -i -w fail corpus/good/syslog.log"
+say '' '# ... but "Failed" and "FAILURE" are whole words.'
+run "srcgrep -i -w -o 'fail(ed|ure)?' corpus/good/syslog.log | sort | uniq -c"
+
+say '' '# PCRE2 syntax, also without -P: out-of-stock electronics (a lookahead),' \
+    '# then the rows whose name is a quoted field; -m 3 stops after three.'
+run "srcgrep -c '^\\d+,[^,]+,(?=electronics,)[a-z]+,0,' corpus/good/inventory.csv"
+run "srcgrep -n -m 3 '^\\d+,\"[^\"]*\",' corpus/good/inventory.csv"
+
+say '' '# CRLF lines: the CR is part of the line, so \r$ finds them.'
+run "srcgrep -c '\\r\$' corpus/good/crlf.ini corpus/good/syslog.log"
+
+say '' '# The last line has no newline; it is still a line, printed with one.'
+run "srcgrep -n 'print it' corpus/good/notes-no-eol.txt"
+
+say '' '# A binary file (it has NUL bytes): the match is reported, not printed ...'
+run "srcgrep error corpus/bad/records.bin"
+say '' '# ... unless -a asks for the bytes as text; -o keeps just the message.'
+run "srcgrep -a -o 'error: [ -~]*' corpus/bad/records.bin"
+
+say '' '# No line selected: exit status 1.  A missing file: status 2.'
+run "srcgrep -q zebra corpus/good/syslog.log"
+run "srcgrep error corpus/good/no-such-file"
+
+say '' '# srccat writes the bytes of a source, for pipelines; - is standard input.'
+run "srccat corpus/good/notes-no-eol.txt | srcgrep -c ''"
+run "printf 'one\\ntwo errors\\n' | srcgrep -H -n error - corpus/good/crlf.ini"
+
+say '' '# Mapped or read with read(): the same result either way.'
+run "srcgrep --mmap -c error corpus/good/syslog.log; srcgrep --no-mmap -c error corpus/good/syslog.log"
+
+if locale -a 2>/dev/null | grep -qix 'C\.UTF-8\|C\.utf8'; then
+    say '' '# In a UTF-8 locale, -i folds non-ASCII letters and . is one character.'
+    run "LC_ALL=C.UTF-8 srcgrep -i -o 'été|FAÇADE|caf.' corpus/good/utf8.txt"
+fi
+exit 0
