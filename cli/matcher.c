@@ -223,6 +223,8 @@ int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t n
     pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);   /* interpreted if JIT is unavailable */
 
     m->recheck = needs_recheck(body.p ? body.p : "", body.n);
+    m->anchored = m->recheck || o->line || memchr(body.p ? body.p : "", '^', body.n) ||
+                  memchr(body.p ? body.p : "", '$', body.n);
     if (npat == 1) {
         char lit[256];
         int whole = 0;
@@ -319,33 +321,41 @@ static int pmatch(const struct matcher *m, struct match_state *ms, const unsigne
     return 1;
 }
 
-static size_t line_start(const unsigned char *buf, size_t from, size_t pos)
+size_t matcher_line_end(const unsigned char *buf, size_t len, size_t pos, int nul_eol)
+{
+    const unsigned char *q = memchr(buf + pos, '\n', len - pos);
+    size_t e = q ? (size_t)(q - buf) : len;
+    if (nul_eol) {
+        const unsigned char *z = memchr(buf + pos, 0, e - pos);
+        if (z)
+            e = (size_t)(z - buf);
+    }
+    return e;
+}
+
+/* The start of the line holding pos, no earlier than from. */
+static size_t line_start(const unsigned char *buf, size_t from, size_t pos, int nul_eol)
 {
     const unsigned char *q = memrchr(buf + from, '\n', pos - from);
-    return q ? (size_t)(q - buf) + 1 : from;
-}
-
-static size_t line_end(const unsigned char *buf, size_t len, size_t pos, int nul_eol)
-{
-    if (!nul_eol) {
-        const unsigned char *q = memchr(buf + pos, '\n', len - pos);
-        return q ? (size_t)(q - buf) : len;
+    size_t s = q ? (size_t)(q - buf) + 1 : from;
+    if (nul_eol) {
+        const unsigned char *z = memrchr(buf + s, 0, pos - s);
+        if (z)
+            s = (size_t)(z - buf) + 1;
     }
-    while (pos < len && buf[pos] != '\n' && buf[pos] != 0)
-        pos++;
-    return pos;
+    return s;
 }
 
-/* Binary files, where NUL ends lines too: a search over the whole window
- * would let ^ and $ see only newlines, so each line is matched alone. */
-static int next_line_nul(const struct matcher *m, struct match_state *ms,
-                         const unsigned char *buf, size_t len, size_t from, size_t *ls,
-                         size_t *le)
+/* Every line matched alone: for patterns whose anchors must see NUL line
+ * ends that a search over the whole window would take for text. */
+static int next_line_each(const struct matcher *m, struct match_state *ms,
+                          const unsigned char *buf, size_t len, size_t from, size_t *ls,
+                          size_t *le)
 {
     for (; from <= len; from = *le + 1) {
         size_t a, b;
         *ls = from;
-        *le = line_end(buf, len, from, 1);
+        *le = matcher_line_end(buf, len, from, 1);
         if (m->has_lit && literal_find(&m->lit, buf + from, *le - from) == *le - from)
             continue;
         int rc = pmatch(m, ms, buf + from, *le - from, 0, &a, &b);
@@ -358,40 +368,43 @@ static int next_line_nul(const struct matcher *m, struct match_state *ms,
 int matcher_next_line(const struct matcher *m, struct match_state *ms, const unsigned char *buf,
                       size_t len, size_t from, int nul_eol, size_t *ls, size_t *le)
 {
-    if (nul_eol)
-        return next_line_nul(m, ms, buf, len, from, ls, le);
+    if (nul_eol == MATCH_NUL_EACH)
+        return next_line_each(m, ms, buf, len, from, ls, le);
     while (from <= len) {
-        size_t a, b, s, e;
+        size_t a, b = 0, s, e;
+        int sure;   /* the window match holds for the line as it is */
         if (m->has_lit) {
             size_t k = literal_find(&m->lit, buf + from, len - from);
             if (k == len - from)
                 return 0;
             a = from + k;
-            s = line_start(buf, from, a);
-            e = line_end(buf, len, a, 0);
-            if (m->lit_exact) {
-                *ls = s;
-                *le = e;
-                return 1;
-            }
+            sure = m->lit_exact;
         } else {
             int rc = pmatch(m, ms, buf, len, from, &a, &b);
             if (rc <= 0)
                 return rc;
-            s = line_start(buf, from, a);
-            e = line_end(buf, len, a, 0);
-            if (!m->recheck && b <= e) {
-                *ls = s;
-                *le = e;
-                return 1;
-            }
+            sure = !m->recheck;
         }
-        /* Decide on the line alone: a match that ran past its end, a
-         * lookaround that saw a neighbour, or a literal that only hints. */
-        int rc = pmatch(m, ms, buf + s, e - s, 0, &a, &b);
-        if (rc < 0)
-            return rc;
-        if (rc > 0) {
+        s = line_start(buf, from, a, 0);
+        e = matcher_line_end(buf, len, a, 0);
+        sure = sure && b <= e;
+        /* A line holding a NUL is split there (the file is binary from its
+         * first NUL, and these bytes are past it); the piece holding the
+         * match decides alone. */
+        if (nul_eol && memchr(buf + s, 0, e - s)) {
+            s = line_start(buf, s, a, 1);
+            e = matcher_line_end(buf, len, a, 1);
+            sure = 0;
+        }
+        if (!sure) {
+            /* Decide on the line alone: a match that ran past its end, a
+             * lookaround that saw a neighbour, or a literal that only hints. */
+            int rc = pmatch(m, ms, buf + s, e - s, 0, &a, &b);
+            if (rc < 0)
+                return rc;
+            sure = rc > 0;
+        }
+        if (sure) {
             *ls = s;
             *le = e;
             return 1;

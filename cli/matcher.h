@@ -20,6 +20,7 @@ struct matcher_opts {
 struct matcher {
     pcre2_code *re;
     int recheck;            /* the pattern may match differently inside one line */
+    int anchored;           /* ^, $ or the like: line ends matter to where it matches */
     int has_lit;            /* a literal every match contains */
     int lit_exact;          /* ... and finding it is finding a match */
     struct literal lit;
@@ -42,12 +43,23 @@ void matcher_free(struct matcher *m);
 int match_state_init(struct match_state *ms, const struct matcher *m);
 void match_state_free(struct match_state *ms);
 
+/* How NUL bytes count in matcher_next_line and matcher_line_end: as text
+ * (-a), as line ends within lines that hold one (a binary file), or, for
+ * anchored patterns without a literal in a window holding a NUL, as line
+ * ends found by matching every line alone. */
+enum { MATCH_NUL_TEXT = 0, MATCH_NUL_SPLIT = 1, MATCH_NUL_EACH = 2 };
+
 /* Finds the first line at or after `from` (a line start) in buf[0..len)
- * that holds a match.  Lines end at '\n', and also at NUL when nul_eol.
- * Returns 1 with [*ls, *le) the line (le at its terminator or len), 0 if no
- * line matches, -1 on a matching error (message in ms->err). */
+ * that holds a match.  Lines end at '\n' and, unless nul_eol is
+ * MATCH_NUL_TEXT, at NUL.  Returns 1 with [*ls, *le) the line (le at its
+ * terminator or len), 0 if no line matches, -1 on a matching error
+ * (message in ms->err). */
 int matcher_next_line(const struct matcher *m, struct match_state *ms, const unsigned char *buf,
                       size_t len, size_t from, int nul_eol, size_t *ls, size_t *le);
+
+/* The end of the line starting at or holding pos: the next '\n' (or NUL,
+ * unless nul_eol is MATCH_NUL_TEXT), or len. */
+size_t matcher_line_end(const unsigned char *buf, size_t len, size_t pos, int nul_eol);
 
 /* Finds the first match at or after `off` within one line line[0..n), for
  * -o.  Returns 1 with [*ms_, *me) the match, 0 if none, -1 on error. */

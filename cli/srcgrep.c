@@ -19,9 +19,9 @@
 #include "scan.h"
 
 #define PROG "srcgrep"
-/* GNU grep decides a file is binary from its first buffer; this much of
- * every file is checked for NUL up front, the rest only before a line is
- * printed. */
+/* GNU grep decides a file is binary from its first buffer: a NUL in this
+ * much of a file means none of its lines is printed.  A NUL further on makes
+ * the file binary from the line that holds it. */
 #define BINARY_PEEK (96 << 10)
 
 enum list_mode { LIST_NONE, LIST_MATCHING, LIST_NONMATCHING };
@@ -29,6 +29,7 @@ enum list_mode { LIST_NONE, LIST_MATCHING, LIST_NONMATCHING };
 struct config {
     struct matcher m;
     int invert, count, lineno, byteoff, only, quiet, no_messages, text;
+    int devnull;             /* output to /dev/null: each file ends at its first selected line */
     int utf;                 /* a UTF-8 locale */
     enum list_mode list;
     int with_fname;          /* -1: decided by the operands */
@@ -45,6 +46,9 @@ struct run {
     int any_error;
     int quit;                /* -q found its line: stop everything */
     int tty;                 /* standard output is a terminal */
+    int check_out;           /* standard output is this regular file: */
+    dev_t out_dev;
+    ino_t out_ino;
 };
 
 /* The state of one file's search. */
@@ -55,9 +59,10 @@ struct file {
     uint64_t base;           /* stream offset of the window's first byte */
     uint64_t lineno;         /* number of the line starting at nl_pos */
     size_t nl_pos;
-    size_t nul_checked;      /* window bytes [0, nul_checked) known free of NUL */
+    size_t nul_checked;      /* window bytes [0, nul_checked) looked at for NUL */
+    int nul_mode;            /* MATCH_NUL_*: how NUL counts in this window */
     long long selected;
-    int binary;              /* a NUL was seen: NUL ends lines too, nothing is printed */
+    int binary;              /* a NUL was seen before this point: nothing more is printed */
     int binary_matched;
     int stop;
     int failed;              /* message already printed */
@@ -88,9 +93,13 @@ static void report(struct run *r, byte_source *s, const char *shown)
     }
     const char *e = bs_error(s), *n = bs_name(s);
     size_t k = strlen(n);
-    if (!strncmp(e, n, k) && e[k] == ':')
-        errmsg(r, "%s%s", shown, e + k);
-    else
+    if (!strncmp(e, n, k) && e[k] == ':') {
+        e += k;
+        /* grep names no system call: "PATH: Input/output error" */
+        if (!strncmp(e, ": read: ", 8))
+            e += 6;
+        errmsg(r, "%s%s", shown, e);
+    } else
         errmsg(r, "%s", e);
 }
 
@@ -114,15 +123,15 @@ static void prefix(struct file *f, const unsigned char *p, size_t ls, uint64_t o
     }
 }
 
-/* In a UTF-8 locale, grep holds back output that is not valid UTF-8 and
- * treats the file as binary from there on: so do we. */
+/* In a UTF-8 locale, grep 3.8 holds back each line (or -o match) that is
+ * not valid UTF-8, goes on with the next ones and reports the file as
+ * binary at its end: so do we. */
 static int printable(struct file *f, const unsigned char *p, size_t n)
 {
     struct config *c = f->r->cfg;
     if (!c->utf || c->text || utf8_valid(p, n))
         return 1;
     f->binary_matched = 1;
-    f->stop = 1;
     return 0;
 }
 
@@ -138,11 +147,12 @@ static int select_line(struct file *f, const unsigned char *p, size_t ls, size_t
         f->stop = 1;
         return 0;
     }
-    if (c->list) {
+    if (c->list || c->devnull) {
         f->stop = 1;
         return 0;
     }
     if (!c->count) {
+        /* any NUL so far makes the file binary from its line on */
         if (!c->text && !f->binary && f->nul_checked < le) {
             if (memchr(p + f->nul_checked, 0, le - f->nul_checked))
                 f->binary = 1;
@@ -161,7 +171,7 @@ static int select_line(struct file *f, const unsigned char *p, size_t ls, size_t
                        (rc = matcher_in_line(&c->m, &r->ms, p + ls, le - ls, off, &a, &b)) > 0) {
                     if (b > a) {
                         if (!printable(f, p + ls + a, b - a))
-                            return 0;
+                            break;   /* nor the line's later matches */
                         prefix(f, p, ls, f->base + ls + a, ':');
                         out_add(&r->out, p + ls + a, b - a);
                         out_byte(&r->out, '\n');
@@ -173,9 +183,7 @@ static int select_line(struct file *f, const unsigned char *p, size_t ls, size_t
                 if (rc < 0)
                     return -1;
             }
-        } else {
-            if (!printable(f, p + ls, le - ls))
-                return 0;
+        } else if (printable(f, p + ls, le - ls)) {
             prefix(f, p, ls, f->base + ls, ':');
             out_add(&r->out, p + ls, le - ls);
             out_byte(&r->out, '\n');
@@ -186,17 +194,6 @@ static int select_line(struct file *f, const unsigned char *p, size_t ls, size_t
     return 0;
 }
 
-static size_t next_eol(const unsigned char *p, size_t len, size_t pos, int nul_eol)
-{
-    if (!nul_eol) {
-        const unsigned char *q = memchr(p + pos, '\n', len - pos);
-        return q ? (size_t)(q - p) : len;
-    }
-    while (pos < len && p[pos] != '\n' && p[pos] != 0)
-        pos++;
-    return pos;
-}
-
 /* Under -v, every line in [from, to) is selected (to is a line start, or
  * len + 1 for "through the last line"). */
 static int select_range(struct file *f, const unsigned char *p, size_t len, size_t from, size_t to)
@@ -204,16 +201,19 @@ static int select_range(struct file *f, const unsigned char *p, size_t len, size
     struct config *c = f->r->cfg;
     if (from >= to)
         return 0;
-    if (c->count && c->max_count < 0 && !f->binary) {
+    if (c->count && c->max_count < 0) {
         /* only counting: lines are their terminators */
-        long long n = (long long)count_byte(p + from, (to > len ? len : to) - from, '\n');
+        size_t end = to > len ? len : to;
+        long long n = (long long)count_byte(p + from, end - from, '\n');
+        if (f->nul_mode != MATCH_NUL_TEXT)
+            n += (long long)count_byte(p + from, end - from, 0);
         n += to > len;
         f->selected += n;
         f->r->any_selected = 1;
         return 0;
     }
     while (from < to && !f->stop) {
-        size_t e = next_eol(p, len, from, f->binary);
+        size_t e = matcher_line_end(p, len, from, f->nul_mode);
         if (select_line(f, p, from, e) < 0)
             return -1;
         from = e + 1;
@@ -230,16 +230,17 @@ static int search_lines(struct file *f, const unsigned char *p, size_t len, size
     struct config *c = r->cfg;
     f->nl_pos = 0;
     f->nul_checked = 0;
-    if (!c->text && !f->binary && f->base < BINARY_PEEK) {
-        size_t k = BINARY_PEEK - f->base < chunk ? BINARY_PEEK - (size_t)f->base : chunk;
-        if (memchr(p, 0, k))
-            f->binary = 1;
-        f->nul_checked = k;
-    }
+    /* GNU grep turns NULs into line ends.  A line holding one is split where
+     * the matcher meets it; only anchored patterns found by a search over
+     * the whole window need every line matched alone, and only in a window
+     * that has a NUL. */
+    f->nul_mode = c->text ? MATCH_NUL_TEXT : MATCH_NUL_SPLIT;
+    if (!c->text && c->m.anchored && !c->m.has_lit && memchr(p, 0, chunk))
+        f->nul_mode = MATCH_NUL_EACH;
     size_t pos = 0;
     while (pos <= len && !f->stop) {
         size_t ls, le;
-        int found = matcher_next_line(&c->m, &r->ms, p, len, pos, f->binary, &ls, &le);
+        int found = matcher_next_line(&c->m, &r->ms, p, len, pos, f->nul_mode, &ls, &le);
         if (found < 0) {
             errmsg(r, "%s: %s", f->name, r->ms.err);
             f->failed = 1;
@@ -279,6 +280,12 @@ static int search_fn(void *arg)
         }
         if (n == 0)
             return 0;
+        /* grep's first buffer: all of it counts, the partial line at its
+         * end included */
+        struct config *c = f->r->cfg;
+        if (!c->text && !f->binary && f->base < BINARY_PEEK &&
+            memchr(p, 0, BINARY_PEEK - f->base < n ? (size_t)(BINARY_PEEK - f->base) : n))
+            f->binary = 1;
         int at_end = n < want;
         size_t len, chunk;
         if (!at_end) {
@@ -292,7 +299,8 @@ static int search_fn(void *arg)
             chunk = len + 1;
         } else {
             chunk = n;
-            len = p[n - 1] == '\n' ? n - 1 : n;
+            /* in a binary file a final NUL ends the last line, as a newline */
+            len = p[n - 1] == '\n' || (p[n - 1] == 0 && !c->text) ? n - 1 : n;
         }
         if (search_lines(f, p, len, chunk) < 0)
             return 0;
@@ -313,7 +321,8 @@ static void search_source(struct run *r, byte_source *s, const char *name)
     f.s = s;
     f.name = name;
     f.lineno = 1;
-    int rc = bs_guard(s, search_fn, &f);
+    /* -m 0 -L lists every file without reading it */
+    int rc = c->max_count == 0 ? 0 : bs_guard(s, search_fn, &f);
     if (rc < 0 && !f.failed)
         report(r, s, name);
     if (c->quiet)
@@ -322,7 +331,8 @@ static void search_source(struct run *r, byte_source *s, const char *name)
     if (c->list == LIST_MATCHING && f.selected) {
         out_str(o, name);
         out_byte(o, '\n');
-    } else if (c->list == LIST_NONMATCHING && !f.selected && rc >= 0) {
+    } else if (c->list == LIST_NONMATCHING && !f.selected) {
+        /* as grep: a file that failed part way is still listed */
         out_str(o, name);
         out_byte(o, '\n');
     } else if (c->count && !c->list) {
@@ -343,8 +353,22 @@ static void search_source(struct run *r, byte_source *s, const char *name)
         out_flush(o);
 }
 
+/* As grep, refuses to read the file the output goes to, which could grow
+ * as fast as it is read (path NULL: standard input). */
+static int is_output(struct run *r, const char *path, const char *shown)
+{
+    struct stat sb;
+    if (!r->check_out || (path ? stat(path, &sb) : fstat(0, &sb)) < 0 ||
+        sb.st_dev != r->out_dev || sb.st_ino != r->out_ino)
+        return 0;
+    errmsg(r, "%s: input file is also the output", shown);
+    return 1;
+}
+
 static void search_path(struct run *r, const char *path)
 {
+    if (is_output(r, path, path))
+        return;
     byte_source *s;
     int rc = bs_open_path(&s, path, &r->cfg->bopt);
     if (rc < 0) {
@@ -360,6 +384,8 @@ static void search_stdin(struct run *r)
 {
     byte_source *s;
     const char *name = "(standard input)";
+    if (is_output(r, NULL, name))
+        return;
     int rc = bs_open_fd(&s, 0, name, 0, &r->cfg->bopt);
     if (rc < 0) {
         report(r, s, name);
@@ -401,13 +427,17 @@ static void walk(struct run *r, const char *path, const char *shown, const struc
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
             char **nn = realloc(names, cap * sizeof *names);
-            if (!nn)
+            if (!nn) {
+                errmsg(r, "%s: out of memory", shown[0] ? shown : ".");
                 break;
+            }
             names = nn;
         }
         size_t k = strlen(e->d_name);
-        if (!(names[n] = malloc(k + 2)))
+        if (!(names[n] = malloc(k + 2))) {
+            errmsg(r, "%s: out of memory", shown[0] ? shown : ".");
             break;
+        }
         names[n][0] = (char)e->d_type;
         memcpy(names[n] + 1, e->d_name, k + 1);
         n++;
@@ -420,9 +450,12 @@ static void walk(struct run *r, const char *path, const char *shown, const struc
     for (size_t i = 0; i < n && !r->quit; i++) {
         char *child, *cshown;
         const char *name = names[i] + 1;
-        if (asprintf(&child, "%s%s%s", path, slash ? "/" : "", name) < 0)
+        if (asprintf(&child, "%s%s%s", path, slash ? "/" : "", name) < 0) {
+            errmsg(r, "%s: out of memory", shown[0] ? shown : ".");
             break;
+        }
         if (asprintf(&cshown, "%s%s%s", shown, sslash ? "/" : "", name) < 0) {
+            errmsg(r, "%s: out of memory", shown[0] ? shown : ".");
             free(child);
             break;
         }
@@ -449,12 +482,12 @@ static void walk(struct run *r, const char *path, const char *shown, const struc
                 loop |= a->dev == sb.st_dev && a->ino == sb.st_ino;
             if (loop) {
                 if (!r->cfg->no_messages)
-                    fprintf(stderr, PROG ": warning: %s: recursive directory loop\n", cshown);
+                    fprintf(stderr, PROG ": %s: warning: recursive directory loop\n", cshown);
             } else {
                 struct dirlink here = {sb.st_dev, sb.st_ino, up};
                 walk(r, child, cshown, &here);
             }
-        } else if (S_ISREG(sb.st_mode)) {
+        } else if (S_ISREG(sb.st_mode) && !is_output(r, child, cshown)) {
             byte_source *s;
             if (bs_open_path(&s, child, &r->cfg->bopt) < 0) {
                 report(r, s, cshown);
@@ -481,7 +514,18 @@ static void search_operand(struct run *r, const char *path)
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         struct dirlink top = {sb.st_dev, sb.st_ino, NULL};
-        walk(r, path, path, &top);
+        /* as grep's fts: a run of trailing slashes is shown as one */
+        size_t k = strlen(path);
+        if (k > 2 && path[k - 1] == '/')
+            while (k > 1 && path[k - 2] == '/')
+                k--;
+        char *shown = strndup(path, k);
+        if (!shown) {
+            errmsg(r, "%s: out of memory", path);
+            return;
+        }
+        walk(r, path, shown, &top);
+        free(shown);
         return;
     }
     search_path(r, path);
@@ -611,6 +655,7 @@ static void read_pattern_file(struct patlist *pl, const char *path)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    argv[0] = PROG;   /* getopt's messages name the program as grep's do */
     struct config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.with_fname = -1;
@@ -683,13 +728,13 @@ int main(int argc, char **argv)
         case 's': cfg.no_messages = 1; break;
         case 'm': {
             char *end;
-            errno = 0;
             long long v = strtoll(optarg, &end, 10);
-            if (errno || end == optarg || *end || v < -1) {
+            if (end == optarg || *end) {
                 fprintf(stderr, PROG ": invalid max count\n");
-                return 2;
+                exit(2);
             }
-            cfg.max_count = v;
+            /* as grep 3.8: a negative count is no limit, a huge one saturates */
+            cfg.max_count = v < 0 ? -1 : v;
             break;
         }
         case 'r': if (cfg.recursive < 1) cfg.recursive = 1; break;
@@ -700,7 +745,7 @@ int main(int argc, char **argv)
         case OPT_HELP: help(); break;
         case 'V':
             printf(PROG " %s (libsrc %s)\n", LIBSRC_VERSION_STRING, bs_version());
-            return 0;
+            exit(0);
         default:
             usage_error();
         }
@@ -711,17 +756,39 @@ int main(int argc, char **argv)
         const char *p = argv[optind++];
         add_patterns(&pl, p, strlen(p), 0);
     }
+    /* grep drops duplicate patterns: is what is left the empty pattern alone,
+     * which matches every line, or nothing at all (-f /dev/null)? */
+    int only_empty = pl.n > 0;
+    for (size_t i = 0; i < pl.n; i++)
+        only_empty &= pl.len[i] == 0;
     char err[300];
-    if (matcher_compile(&cfg.m, pl.p, pl.len, pl.n, &mo, err, sizeof err) < 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-        return 2;
-    }
+    int crc = matcher_compile(&cfg.m, pl.p, pl.len, pl.n, &mo, err, sizeof err);
     for (size_t i = 0; i < pl.n; i++)
         free(pl.p[i]);
     free(pl.p);
     free(pl.len);
-    if (cfg.max_count == 0)
-        return 1;   /* as grep: nothing can be selected, nothing is read */
+    if (crc < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 2;
+    }
+    /* As grep: output nobody reads needs no more than the first selected
+     * line of each file (nor a "binary file matches" message). */
+    struct stat ost, nst;
+    if (!cfg.quiet && fstat(1, &ost) == 0 && S_ISCHR(ost.st_mode) &&
+        stat("/dev/null", &nst) == 0 && ost.st_dev == nst.st_dev && ost.st_ino == nst.st_ino) {
+        cfg.devnull = 1;
+        cfg.list = LIST_NONE;
+        cfg.count = 0;
+    }
+
+    /* as grep: when nothing can be selected, nothing is read, unless -L
+     * is to list the files */
+    if ((cfg.max_count == 0 || (pl.n == 0 && !cfg.invert) ||
+         (only_empty && cfg.invert && !mo.line && !mo.word)) &&
+        cfg.list != LIST_NONMATCHING) {
+        matcher_free(&cfg.m);
+        return 1;
+    }
 
     int nops = argc - optind;
     if (cfg.with_fname < 0) {
@@ -736,6 +803,13 @@ int main(int argc, char **argv)
     r.cfg = &cfg;
     out_init(&r.out, 1);
     r.tty = isatty(1);
+    /* grep skips this check where it prints little or stops early */
+    if (!cfg.count && !cfg.list && !cfg.quiet && (cfg.max_count < 0 || cfg.max_count > 1) &&
+        fstat(1, &ost) == 0 && S_ISREG(ost.st_mode)) {
+        r.check_out = 1;
+        r.out_dev = ost.st_dev;
+        r.out_ino = ost.st_ino;
+    }
     if (match_state_init(&r.ms, &cfg.m) < 0) {
         fprintf(stderr, PROG ": out of memory\n");
         return 2;
