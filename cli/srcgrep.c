@@ -256,6 +256,11 @@ static int search_lines(struct file *f, const unsigned char *p, size_t len, size
             break;
         pos = le + 1;
     }
+    /* The next window starts checking afresh: a NUL after this window's
+     * last printed line must not be forgotten.  (Counting never prints.) */
+    if (!c->text && !c->count && !f->binary && !f->stop && f->nul_checked < chunk &&
+        memchr(p + f->nul_checked, 0, chunk - f->nul_checked))
+        f->binary = 1;
     if (c->lineno && !f->stop)
         f->lineno += count_byte(p + f->nl_pos, chunk - f->nl_pos, '\n');
     f->base += chunk;
@@ -415,7 +420,7 @@ static void walk(struct run *r, const char *path, const char *shown, const struc
 {
     DIR *d = opendir(path);
     if (!d) {
-        errmsg(r, "%s: %s", path, strerror(errno));
+        errmsg(r, "%s: %s", shown[0] ? shown : ".", strerror(errno));
         return;
     }
     char **names = NULL;
@@ -551,7 +556,8 @@ static void help(void)
            "  -w, --word-regexp         match only whole words\n"
            "  -x, --line-regexp         match only whole lines\n"
            "  -F, --fixed-strings       PATTERNS are strings\n"
-           "  -E, -P                    PATTERNS are regular expressions (the default)\n"
+           "  -E, --extended-regexp, -P, --perl-regexp\n"
+           "                            PATTERNS are regular expressions (the default)\n"
            "\n"
            "Output:\n"
            "  -v, --invert-match        select non-matching lines\n"

@@ -31,6 +31,8 @@ printf 'a1\n\377a2\na3\n' >badutf                      # not UTF-8 in its second
 printf 'a\n\nb\n\n' >blank                            # empty lines, the last one too
 # a NUL past the first 96 KiB: 5000 lines of 21 bytes come first
 { yes 'filler filler filler' | head -n 5000; printf 'keep\000foo\nfoo end\n'; } >latebin
+# a NUL in an early read window, the match many windows later
+{ yes 'filler filler filler' | head -n 10000; printf 'x\000y\n'; yes 'filler filler filler' | head -n 40000; echo 'foo end'; } >latemid
 printf 'hello\nbaz\n' >pats
 # d: a tree with a hidden file, a file and a directory symlink and a FIFO
 mkdir -p d/sub d/a.b
@@ -205,6 +207,10 @@ t latebin-count-anchor 0 -- -c '^foo' latebin
 t latebin-text-count-anchor 0 -- -a -c '^foo' latebin
 t latebin-count-invert 0 -- -cv filler latebin
 t latebin-text-count-invert 0 -- -a -cv filler latebin
+t latemid 0 -- foo latemid
+t latemid-no-mmap 0 -own -- --no-mmap foo latemid
+t latemid-mmap 0 -own -- --mmap foo latemid
+t latemid-stdin 0 -in latemid -- foo
 
 # ---- line ends --------------------------------------------------------------
 t nonl 0 -- foo nonl
