@@ -1,9 +1,9 @@
 #!/bin/sh
-# make bench: the search comparison, then the mmap-versus-read figures.
+# make bench: the search comparison with rg, ugrep and grep, then the
+# mmap-versus-read() figures behind BS_MMAP_THRESHOLD_DEFAULT.
+# Usage: sh bench/run.sh BUILD_DIR
 set -eu
 B=${1:-build}
 dir=$(dirname "$0")
 sh "$dir/search.sh" "$B"
-if [ -f "$dir/run_mmap.sh" ]; then
-    sh "$dir/run_mmap.sh" "$B"
-fi
+sh "$dir/run_mmap.sh" build data sizes dir

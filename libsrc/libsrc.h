@@ -78,18 +78,20 @@ enum {
     BS_MMAP_NEVER = 2   /* always use read() into a buffer */
 };
 
-/* Default for bs_options.mmap_threshold.  Measured with bench/mmapbench on
- * 2 cores (page cache warm), median of 5 runs, time to scan every byte with
- * memchr:
- *   file size   read()      mmap
- *   4 KiB       2.6 us      5.0 us     (many-small-file directory: read wins)
- *   64 KiB      7.3 us      13 us
- *   1 MiB       79 us       110 us
- *   16 MiB      1.8 ms      1.5 ms
- *   1 GiB       175 ms      112 ms
- * (see bench/README for the full table); mapping pays for its set-up and
- * page faults from a few MiB on, so files of 4 MiB and more are mapped. */
-#define BS_MMAP_THRESHOLD_DEFAULT ((uint64_t)4 << 20)
+/* Default for bs_options.mmap_threshold, measured with bench/run_mmap.sh
+ * on 2 cores (page cache warm, median of 7 samples, every byte scanned with
+ * memchr; bench/README.md has the full tables).  Per file:
+ *   size        read()     mmap     (cache left by read())
+ *   4 KiB       4.3 us     10.4 us  (small files: read wins, 2x)
+ *   1 MiB       60.5 us    91.7 us
+ *   4 MiB       202 us     235 us   (ratio 1.17)
+ *   8 MiB       396 us     388 us   (ratio 0.98)
+ *   16 MiB      1.01 ms    623 us   (ratio 0.62)
+ *   1 GiB       92 ms      34 ms
+ * In the cache a mapping leaves (with MADV_HUGEPAGE), mmap already wins
+ * from 2 MiB (0.41); where transparent huge pages are off, not before
+ * 24 MiB.  Files of 8 MiB and more are mapped. */
+#define BS_MMAP_THRESHOLD_DEFAULT ((uint64_t)8 << 20)
 
 /* Default initial window of a buffered source, and the largest window a
  * single bs_peek() may ask a buffered source to build (a line longer than

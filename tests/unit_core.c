@@ -735,7 +735,7 @@ static void test_mmap_vs_read(void)
     CHECK(bs_peek(s, 1, &p, &n) == BS_OK && n == len);
     bs_close(s);
 
-    /* AUTO with the default threshold (4 MiB): a 300 KB file is read */
+    /* AUTO with the default threshold (8 MiB): a 300 KB file is read */
     o = opts(BS_MMAP_AUTO, 0, 0);
     CHECK(o.mmap_threshold == BS_MMAP_THRESHOLD_DEFAULT);
     CHECK_OK(read_whole(path, &o, 0, data, len));
@@ -1534,7 +1534,7 @@ static void test_misc(void)
     CHECK(o.mmap_threshold == BS_MMAP_THRESHOLD_DEFAULT);
     CHECK(o.window == BS_WINDOW_DEFAULT);
     CHECK(o.window_max == BS_WINDOW_MAX_DEFAULT);
-    CHECK(BS_MMAP_THRESHOLD_DEFAULT == (uint64_t)4 << 20);
+    CHECK(BS_MMAP_THRESHOLD_DEFAULT == (uint64_t)8 << 20);
     CHECK(BS_WINDOW_DEFAULT == (size_t)256 << 10);
     CHECK(BS_WINDOW_MAX_DEFAULT == (size_t)1 << 30);
     bs_options_init(NULL);
