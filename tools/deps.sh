@@ -16,7 +16,6 @@ case "${1:-build}" in
 check)
     want_cmd grep grep
     want_cmd gzip gzip
-    want_cmd python3 python3-minimal
     # the sanitizer run needs the compiler's runtime libraries
     [ -n "$(cc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
     ;;
