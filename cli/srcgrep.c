@@ -370,36 +370,23 @@ static int is_output(struct run *r, const char *path, const char *shown)
     return 1;
 }
 
-static void search_path(struct run *r, const char *path)
+/* Opens and searches one file, shown to the user as `shown`; path NULL
+ * means standard input. */
+static void search_file(struct run *r, const char *path, const char *shown)
 {
-    if (is_output(r, path, path))
+    if (is_output(r, path, shown))
         return;
     byte_source *s;
-    int rc = bs_open_path(&s, path, &r->cfg->bopt);
-    if (rc < 0) {
-        report(r, s, path);
-        bs_close(s);
-        return;
-    }
-    search_source(r, s, path);
+    int rc = path ? bs_open_path(&s, path, &r->cfg->bopt)
+                  : bs_open_fd(&s, 0, shown, 0, &r->cfg->bopt);
+    if (rc < 0)
+        report(r, s, shown);
+    else
+        search_source(r, s, shown);
     bs_close(s);
 }
 
-static void search_stdin(struct run *r)
-{
-    byte_source *s;
-    const char *name = "(standard input)";
-    if (is_output(r, NULL, name))
-        return;
-    int rc = bs_open_fd(&s, 0, name, 0, &r->cfg->bopt);
-    if (rc < 0) {
-        report(r, s, name);
-        bs_close(s);
-        return;
-    }
-    search_source(r, s, name);
-    bs_close(s);
-}
+#define STDIN_NAME "(standard input)"
 
 struct dirlink {
     dev_t dev;
@@ -492,14 +479,8 @@ static void walk(struct run *r, const char *path, const char *shown, const struc
                 struct dirlink here = {sb.st_dev, sb.st_ino, up};
                 walk(r, child, cshown, &here);
             }
-        } else if (S_ISREG(sb.st_mode) && !is_output(r, child, cshown)) {
-            byte_source *s;
-            if (bs_open_path(&s, child, &r->cfg->bopt) < 0) {
-                report(r, s, cshown);
-            } else {
-                search_source(r, s, cshown);
-            }
-            bs_close(s);
+        } else if (S_ISREG(sb.st_mode)) {
+            search_file(r, child, cshown);
         }
         /* devices, FIFOs and sockets met while recursing are skipped, as grep -r does */
         free(child);
@@ -513,7 +494,7 @@ static void walk(struct run *r, const char *path, const char *shown, const struc
 static void search_operand(struct run *r, const char *path)
 {
     if (!strcmp(path, "-")) {
-        search_stdin(r);
+        search_file(r, NULL, STDIN_NAME);
         return;
     }
     struct stat sb;
@@ -533,7 +514,7 @@ static void search_operand(struct run *r, const char *path)
         free(shown);
         return;
     }
-    search_path(r, path);
+    search_file(r, path, path);
 }
 
 static void usage_error(void)
@@ -630,7 +611,7 @@ static void add_patterns(struct patlist *pl, const char *s, size_t n, int traili
 static void read_pattern_file(struct patlist *pl, const char *path)
 {
     byte_source *s;
-    int rc = !strcmp(path, "-") ? bs_open_fd(&s, 0, "(standard input)", 0, NULL)
+    int rc = !strcmp(path, "-") ? bs_open_fd(&s, 0, STDIN_NAME, 0, NULL)
                                 : bs_open_path(&s, path, NULL);
     char *all = NULL;
     size_t n = 0;
@@ -829,7 +810,7 @@ int main(int argc, char **argv)
             errmsg(&r, ".: %s", strerror(errno));
         }
     } else if (nops == 0) {
-        search_stdin(&r);
+        search_file(&r, NULL, STDIN_NAME);
     }
     for (int i = optind; i < argc && !r.quit; i++)
         search_operand(&r, argv[i]);

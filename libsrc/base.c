@@ -138,19 +138,6 @@ static int direct_size(struct bs_layer *l, uint64_t *size)
     return BS_OK;
 }
 
-struct copy_ctx {
-    void *dst;
-    const void *src;
-    size_t n;
-};
-
-static int copy_fn(void *arg)
-{
-    struct copy_ctx *c = arg;
-    memcpy(c->dst, c->src, c->n);
-    return BS_OK;
-}
-
 static int direct_read_at(struct bs_layer *l, uint64_t off, void *buf, size_t n, size_t *got)
 {
     if (off >= l->dlen) {
@@ -158,8 +145,7 @@ static int direct_read_at(struct bs_layer *l, uint64_t off, void *buf, size_t n,
         return n ? BS_END : BS_OK;
     }
     size_t k = l->dlen - (size_t)off < n ? l->dlen - (size_t)off : n;
-    struct copy_ctx c = {buf, l->direct + off, k};
-    int rc = bs_guard(l->src, copy_fn, &c);
+    int rc = bs_copy_guarded(l->src, buf, l->direct + off, k);
     *got = rc < 0 ? 0 : k;
     return rc < 0 ? rc : BS_OK;
 }

@@ -96,6 +96,9 @@ int bs_set_error(byte_source *s, int status, const char *fmt, ...)
 int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_t *avail);
 int bs_layer_consume(struct bs_layer *l, size_t n);
 
+/* memcpy from a window that may be a mapping, under bs_guard(). */
+int bs_copy_guarded(byte_source *s, void *dst, const void *src, size_t n);
+
 /* Allocates a layer of the given kind and makes it the new top of s.
  * Called by the bases (with below == NULL) and by bs_push. */
 int bs_layer_add(byte_source *s, const struct bs_layer_ops *ops, struct bs_layer **out);

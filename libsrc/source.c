@@ -292,6 +292,12 @@ static int copy_fn(void *arg)
     return BS_OK;
 }
 
+int bs_copy_guarded(byte_source *s, void *dst, const void *src, size_t n)
+{
+    struct copy_ctx c = {dst, src, n};
+    return bs_guard(s, copy_fn, &c);
+}
+
 int bs_read(byte_source *s, void *buf, size_t n, size_t *got)
 {
     if (got)
@@ -306,8 +312,7 @@ int bs_read(byte_source *s, void *buf, size_t n, size_t *got)
     if (avail == 0)
         return rc;
     size_t k = avail < n ? avail : n;
-    struct copy_ctx c = {buf, p, k};
-    rc = bs_guard(s, copy_fn, &c);
+    rc = bs_copy_guarded(s, buf, p, k);
     if (rc < 0)
         return rc;
     bs_consume(s, k);
