@@ -48,6 +48,16 @@ void out_add(struct out *o, const void *p, size_t n)
             direct.buf = (char *)p;
             direct.len = n;
             out_flush(&direct);
+            if (direct.err == EFAULT) {
+                /* The kernel met a page the bytes no longer have: a mapped
+                 * file cut short.  Reading them here raises the SIGBUS
+                 * that the caller's guard turns into the file's own error
+                 * (and is harmless for any other EFAULT). */
+                const volatile char *q = p;
+                for (size_t k = 0; k < n; k += 4096)
+                    (void)q[k];
+                (void)q[n - 1];
+            }
             o->err = direct.err;
             return;
         }

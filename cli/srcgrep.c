@@ -435,7 +435,8 @@ static void walk(struct run *r, const char *path, const char *shown, const struc
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n)   /* an empty directory has no array: qsort(NULL, ...) is undefined */
+        qsort(names, n, sizeof *names, cmp_names);
     size_t plen = strlen(path), slen = strlen(shown);
     int slash = plen && path[plen - 1] != '/';
     int sslash = slen && shown[slen - 1] != '/';

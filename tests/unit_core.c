@@ -12,6 +12,7 @@
 
 #include "bs_private.h"
 #include "libsrc.h"
+#include "output.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1336,6 +1337,46 @@ static void test_mapped_shrink_at_end(void)
     bs_close(s);
 }
 
+struct cut_output {
+    struct out o;
+    const void *p;
+    size_t n;
+};
+
+static int write_window(void *arg)
+{
+    struct cut_output *c = arg;
+    out_add(&c->o, c->p, c->n);
+    return BS_OK;
+}
+
+/* srcgrep writes a piece of 64 KiB or more straight from the window.  From
+ * a mapping cut short, write() then fails with EFAULT where reading the
+ * bytes would fault: inside the guard this must still be the file's error,
+ * not a write error that also silences all later output. */
+static void test_guard_output_from_cut_mapping(void)
+{
+    TPATH(path, "cut.bin");
+    TPATH(outpath, "cut.out");
+    byte_source *s;
+    struct touch t;
+    CHECK_OK(open_mapped(&s, path, (size_t)256 << 10, 13, &t, 0));
+    CHECK(truncate(path, 0) == 0);
+    int fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    CHECK(fd >= 0);
+    struct cut_output c;
+    out_init(&c.o, fd);
+    c.p = (const void *)t.p;   /* the window as peeked */
+    c.n = t.n;
+    int rc = bs_guard(s, write_window, &c);
+    int err = c.o.err;
+    out_free(&c.o);
+    close(fd);
+    bs_close(s);
+    CHECK(rc == BS_ECHANGED);
+    CHECK(err == 0);
+}
+
 static void test_guard_nested(void)
 {
     TPATH(apath, "nest-a.bin");
@@ -1613,6 +1654,7 @@ int main(int argc, char **argv)
     RUN(test_push_detect);
     RUN(test_sigbus_guard);
     RUN(test_mapped_shrink_at_end);
+    RUN(test_guard_output_from_cut_mapping);
     RUN(test_guard_nested);
     RUN(test_guard_foreign_fault);
     RUN(test_guard_chains_previous_handler);

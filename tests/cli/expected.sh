@@ -34,6 +34,16 @@ printf 'a\n\nb\n\n' >blank                            # empty lines, the last on
 # a NUL in an early read window, the match many windows later
 { yes 'filler filler filler' | head -n 10000; printf 'x\000y\n'; yes 'filler filler filler' | head -n 40000; echo 'foo end'; } >latemid
 printf 'hello\nbaz\n' >pats
+# for the literal prefilter and for patterns a search over many lines at
+# once could misjudge: each line below is matched alone, as grep does
+printf 'ya{\nzz\nxb}\n' >brace                         # a{|b}: "a{" or "b}"
+printf 'a\nq\nzb:]x]yz\n' >bracket
+printf 'x\nfoo\nfoo\n' >look                          # lines before and after "foo"
+printf 'a  \nb\n' >trail
+printf 'a\nb\n' >ab
+printf 'a\rb\n' >cr
+printf 'aa\nbb\nab\n' >pairs
+mkdir emptyd
 # d: a tree with a hidden file, a file and a directory symlink and a FIFO
 mkdir -p d/sub d/a.b
 printf 'foo B\n' >d/B
@@ -138,6 +148,21 @@ t empty-pattern-invert 1 -- -cv '' a missing
 t long-options 0 -- --count --ignore-case hello a
 t long-max-count 0 -- --max-count=1 --regexp=foo a
 t options-after-operands 0 -- foo a -n
+# a required literal must be in every match, or its lines are passed over
+t literal-brace 0 -- -P 'a{|b}' brace
+t literal-posix-bracket 0 -- -P '[[:a]|b:]x]yz' bracket
+t literal-class-quote 0 -- -P '[\E]ab]' bracket
+t literal-utf8-optional 0 -utf -- -P 'aé?' ab
+# constructs that see or take more than their line
+t lookbehind-line-start 0 -- -P -n '(?<!\s)foo' look
+t lookahead-line-end 0 -- -P -n 'foo(?!\s)' look
+t possessive-line-end 0 -- -P '\s++$' trail
+t keep-out-line-start 0 -- -P -c '[a]\s*\Kb?' ab
+t newline-verb 1 -- -P -c '(*CR)a$' cr
+t newline-verb-crlf 1 -- -P -c '(*ANYCRLF)foo$' crlf
+t line-quote 0 -- -P -x '\Qa.c' meta
+t multi-quote 0 -own -- -h -e '\Qa.c' -e xyz meta abc
+t multi-backref 0 -- -E -e '(b)' -e '(a)\1' pairs
 
 # ---- output modes -----------------------------------------------------------
 t count 0 -- -c foo a b empty
@@ -259,6 +284,7 @@ t loop-r 0 -own -- -r foo loop
 t loop-silent 0 -own -- -Rs foo loop
 t dangling-deref 2 -- -R foo dl
 t dangling-r 0 -- -r foo dl
+t dir-empty 1 -- -r foo emptyd
 
 # ---- errors and usage ---------------------------------------------------------
 t invalid-regex 2 -- -P 'a)' a

@@ -5,8 +5,9 @@
  * Input: byte 0 = flags, then a pattern up to the first '\n' (at most 32
  * bytes), then the data.  Invariants checked: the chunked stream yields
  * exactly the data; every line the matcher reports is a real line of the
- * window; the prefilter agrees with memmem for fixed case-sensitive
- * patterns. */
+ * window, matches when matched alone, and no line it passes over does (as
+ * GNU grep matches lines); the prefilter agrees with memmem for fixed
+ * case-sensitive patterns. */
 #define _GNU_SOURCE
 #include "bs_private.h"
 #include "matcher.h"
@@ -99,16 +100,47 @@ static void check_matcher(const uint8_t *flags, const char *pat, size_t plen, co
     struct match_state ms;
     if (match_state_init(&ms, &m) < 0)
         abort();
+    /* as srcgrep chooses for a window holding a NUL */
+    if (nul_eol && m.anchored && !m.has_lit && memchr(data, 0, len))
+        nul_eol = MATCH_NUL_EACH;
+    /* the oracle: each line matched alone, as GNU grep matches it */
+    size_t next = 0;   /* start of the next line the oracle has not seen */
+    int failed = 0;
     size_t pos = 0, ls, le;
-    while (pos <= len) {
-        int rc = matcher_next_line(&m, &ms, data, len, pos, nul_eol, &ls, &le);
-        if (rc <= 0)
+    for (;;) {
+        int rc = pos <= len ? matcher_next_line(&m, &ms, data, len, pos, nul_eol, &ls, &le) : 0;
+        if (rc < 0)
             break;
-        if (ls < pos || le < ls || le > len || (le < len && data[le] != '\n' && !(nul_eol && data[le] == 0)))
+        if (rc > 0) {
+            if (ls < pos || le < ls || le > len || (le < len && data[le] != '\n' && !(nul_eol && data[le] == 0)))
+                abort();
+            if (ls > 0 && data[ls - 1] != '\n' && !(nul_eol && data[ls - 1] == 0) && ls != pos)
+                abort();
+        }
+        /* every line before the one reported (all of them if none) holds no
+         * match, and the one reported holds one */
+        size_t stop = rc > 0 ? ls : len + 1;
+        while (next < stop && !failed) {
+            size_t e = matcher_line_end(data, len, next, nul_eol), a, b;
+            int r = matcher_in_line(&m, &ms, data + next, e - next, 0, &a, &b);
+            if (r > 0) {
+                fprintf(stderr, "line [%zu,%zu) matches alone but was passed over\n", next, e);
+                abort();
+            }
+            failed = r < 0;
+            next = e + 1;
+        }
+        if (rc == 0 || failed)
+            break;
+        size_t a, b;
+        int r = matcher_in_line(&m, &ms, data + ls, le - ls, 0, &a, &b);
+        if (r == 0) {
+            fprintf(stderr, "line [%zu,%zu) reported but does not match alone\n", ls, le);
             abort();
-        if (ls > 0 && data[ls - 1] != '\n' && !(nul_eol && data[ls - 1] == 0) && ls != pos)
-            abort();
-        pos = le + 1;
+        }
+        if (r < 0)
+            break;
+        next = pos = le + 1;
     }
     if (m.has_lit && mo.fixed && !mo.icase && plen > 0) {
         size_t k = literal_find(&m.lit, data, len);
