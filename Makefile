@@ -62,7 +62,7 @@ $(B)/libsrc.so: $(B)/libsrc.so.$(VERSION)
 $(B)/srcgrep: $(B)/obj/cli/srcgrep.o $(CLI_COMMON_OBJ) $(B)/libsrc.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PCRE2_LIBS) -lpthread
 
-$(B)/srccat: $(B)/obj/cli/srccat.o $(B)/libsrc.a
+$(B)/srccat: $(B)/obj/cli/srccat.o $(B)/obj/cli/output.o $(B)/libsrc.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lpthread
 
 # Unit tests: each tests/unit_*.c is a program that prints "PASS name" or

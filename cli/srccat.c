@@ -7,14 +7,18 @@
 #include <unistd.h>
 
 #include "libsrc.h"
+#include "output.h"
 
 #define PROG "srccat"
 
 struct cat {
     byte_source *s;
-    int write_err;
+    struct out *out;
 };
 
+/* Copies the stream out a window at a time.  Runs inside bs_guard: a piece
+ * written straight from a mapping that lost its pages is turned into the
+ * source's error by out_add. */
 static int copy_out(void *arg)
 {
     struct cat *c = arg;
@@ -22,27 +26,10 @@ static int copy_out(void *arg)
         const void *p;
         size_t n;
         int rc = bs_peek(c->s, 1, &p, &n);
-        size_t done = 0;
-        while (done < n) {
-            ssize_t w = write(1, (const char *)p + done, n - done);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w < 0 && errno == EFAULT && bs_is_mapped(c->s)) {
-                /* The kernel met a page of the mapping that the file no
-                 * longer has.  Touching it here, inside the guard, turns
-                 * that into the source's own "file changed" error. */
-                const volatile unsigned char *q = (const unsigned char *)p + done;
-                size_t left = n - done;
-                for (size_t k = 0; k < left; k += 4096)
-                    (void)q[k];
-                (void)q[left - 1];
-            }
-            if (w < 0) {
-                c->write_err = errno;
-                return 0;
-            }
-            done += (size_t)w;
-        }
+        if (n)
+            out_add(c->out, p, n);
+        if (c->out->err)
+            return 0;
         if (rc != BS_OK)
             return rc == BS_END ? 0 : rc;
         bs_consume(c->s, n);
@@ -80,23 +67,29 @@ int main(int argc, char **argv)
     }
     int status = 0;
     int nfiles = argc - optind;
+    struct out out;
+    out_init(&out, 1);
     for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
         const char *path = nfiles ? argv[optind + i] : "-";
-        struct cat c = {0};
+        struct cat c = {NULL, &out};
         int rc = strcmp(path, "-") ? bs_open_path(&c.s, path, &opt)
                                    : bs_open_fd(&c.s, 0, "(standard input)", 0, &opt);
         if (rc >= 0)
             rc = bs_guard(c.s, copy_out, &c);
-        if (rc < 0) {
+        if (!out.err)
+            out_flush(&out);   /* what came before an error is shown before it */
+        if (rc < 0 && !out.err) {
             fprintf(stderr, PROG ": %s\n", c.s ? bs_error(c.s) : "out of memory");
             status = 2;
         }
         bs_close(c.s);
-        if (c.write_err) {
-            if (c.write_err != EPIPE)
-                fprintf(stderr, PROG ": write error: %s\n", strerror(c.write_err));
+        if (out.err) {
+            if (out.err != EPIPE)
+                fprintf(stderr, PROG ": write error: %s\n", strerror(out.err));
+            out_free(&out);
             return 2;
         }
     }
+    out_free(&out);
     return status;
 }
