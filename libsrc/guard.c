@@ -20,7 +20,11 @@ struct guard_scope {
     struct guard_scope *outer;
 };
 
-static _Thread_local struct guard_scope *current_scope;
+/* initial-exec: the handler reads this on any thread, and in a shared
+ * library the default TLS model may allocate on first touch, which a
+ * signal handler must not do. */
+static _Thread_local struct guard_scope *current_scope
+    __attribute__((tls_model("initial-exec")));
 
 /* Written once, under pthread_once, before any scope can be entered. */
 static struct sigaction previous_bus;
