@@ -200,20 +200,6 @@ static size_t required_literal(const char *p, size_t n, int utf, char *out, int 
     return best;
 }
 
-static int needs_recheck(const char *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (p[i] == '(' && p[i + 1] == '?')
-            return 1;
-        if (p[i] == '\\') {
-            if (strchr("AzZGKR", p[i + 1]))
-                return 1;
-            i++;
-        }
-    }
-    return 0;
-}
-
 /* Whether "(?" followed by p[0..n) opens a group that cannot make a window
  * search miss a line: non-capturing, named, branch-reset, a comment, or
  * options other than x (in extended mode, spaces may sit inside tokens the
@@ -352,8 +338,7 @@ int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t n
     }
     pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);   /* interpreted if JIT is unavailable */
 
-    m->recheck = m->each_line || needs_recheck(body.p ? body.p : "", body.n);
-    m->anchored = m->recheck || o->line || memchr(body.p ? body.p : "", '^', body.n) ||
+    m->anchored = m->each_line || o->line || memchr(body.p ? body.p : "", '^', body.n) ||
                   memchr(body.p ? body.p : "", '$', body.n);
     if (npat == 1) {
         char lit[256];
@@ -515,7 +500,7 @@ int matcher_next_line(const struct matcher *m, struct match_state *ms, const uns
             int rc = pmatch(m, ms, buf, len, from, &a, &b);
             if (rc <= 0)
                 return rc;
-            sure = !m->recheck;
+            sure = 1;   /* each_line patterns never get here */
         }
         s = line_start(buf, from, a, 0);
         e = matcher_line_end(buf, len, a, 0);

@@ -19,7 +19,6 @@ struct matcher_opts {
 
 struct matcher {
     pcre2_code *re;
-    int recheck;            /* the pattern may match differently inside one line */
     int each_line;          /* a search over a window could miss a line: match lines alone */
     int anchored;           /* ^, $ or the like: line ends matter to where it matches */
     int has_lit;            /* a literal every match contains */

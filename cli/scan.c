@@ -188,37 +188,22 @@ AVX2 static size_t find_avx2(const struct literal *lit, const unsigned char *hay
         p[k] = hay + lit->at[j];
     }
     size_t last = n - lit->len, i = 0;
-    if (np == 3) {
-        for (; i + 64 <= last + 1; i += 64) {
-            __m256i m0 = _mm256_and_si256(
-                _mm256_and_si256(probe32(p[0] + i, w[0], f[0]), probe32(p[1] + i, w[1], f[1])),
-                probe32(p[2] + i, w[2], f[2]));
-            __m256i m1 = _mm256_and_si256(_mm256_and_si256(probe32(p[0] + i + 32, w[0], f[0]),
-                                                           probe32(p[1] + i + 32, w[1], f[1])),
-                                          probe32(p[2] + i + 32, w[2], f[2]));
-            __m256i any = _mm256_or_si256(m0, m1);
-            if (_mm256_testz_si256(any, any))
-                continue;
-            uint64_t bits = (uint32_t)_mm256_movemask_epi8(m0) |
-                            (uint64_t)(uint32_t)_mm256_movemask_epi8(m1) << 32;
-            size_t k = verify_bits(lit, hay, i, bits, n);
-            if (k < n)
-                return k;
+    for (; i + 64 <= last + 1; i += 64) {
+        __m256i m0 = _mm256_and_si256(probe32(p[0] + i, w[0], f[0]), probe32(p[1] + i, w[1], f[1]));
+        __m256i m1 = _mm256_and_si256(probe32(p[0] + i + 32, w[0], f[0]),
+                                      probe32(p[1] + i + 32, w[1], f[1]));
+        if (np == 3) {   /* loop-invariant: the compiler unswitches it */
+            m0 = _mm256_and_si256(m0, probe32(p[2] + i, w[2], f[2]));
+            m1 = _mm256_and_si256(m1, probe32(p[2] + i + 32, w[2], f[2]));
         }
-    } else {
-        for (; i + 64 <= last + 1; i += 64) {
-            __m256i m0 = _mm256_and_si256(probe32(p[0] + i, w[0], f[0]), probe32(p[1] + i, w[1], f[1]));
-            __m256i m1 = _mm256_and_si256(probe32(p[0] + i + 32, w[0], f[0]),
-                                          probe32(p[1] + i + 32, w[1], f[1]));
-            __m256i any = _mm256_or_si256(m0, m1);
-            if (_mm256_testz_si256(any, any))
-                continue;
-            uint64_t bits = (uint32_t)_mm256_movemask_epi8(m0) |
-                            (uint64_t)(uint32_t)_mm256_movemask_epi8(m1) << 32;
-            size_t k = verify_bits(lit, hay, i, bits, n);
-            if (k < n)
-                return k;
-        }
+        __m256i any = _mm256_or_si256(m0, m1);
+        if (_mm256_testz_si256(any, any))
+            continue;
+        uint64_t bits = (uint32_t)_mm256_movemask_epi8(m0) |
+                        (uint64_t)(uint32_t)_mm256_movemask_epi8(m1) << 32;
+        size_t k = verify_bits(lit, hay, i, bits, n);
+        if (k < n)
+            return k;
     }
     return find_scalar(lit, hay, i, n);
 }
