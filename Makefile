@@ -22,6 +22,15 @@ CFLAGS ?= -O2 -g
 WARN := -std=c17 -Wall -Wextra -Werror -D_FILE_OFFSET_BITS=64
 PCRE2_CFLAGS = $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE2_LIBS = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+# Decoders.  ISA-L's inflate is used for gzip where it is installed (ISAL=0
+# builds without it); zlib is always there as the fallback.
+ISAL ?= $(shell pkg-config --exists libisal 2>/dev/null && echo 1 || echo 0)
+ifeq ($(ISAL),1)
+ISAL_CFLAGS := -DHAVE_ISAL
+ISAL_LIBS := -lisal
+endif
+CODEC_CFLAGS := $(shell pkg-config --cflags zlib liblzma libzstd liblz4 2>/dev/null) $(ISAL_CFLAGS)
+CODEC_LIBS := $(shell pkg-config --libs zlib liblzma libzstd liblz4 2>/dev/null || echo -lz -llzma -lzstd -llz4) -lbz2 $(ISAL_LIBS)
 
 ifeq ($(SANITIZE),1)
 B := build/san
@@ -36,14 +45,14 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
 LIB_SRC := $(wildcard libsrc/*.c) $(wildcard transforms/*.c)
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
-CLI_COMMON := cli/matcher.c cli/scan.c cli/output.c
+CLI_COMMON := cli/matcher.c cli/scan.c cli/output.c cli/decode.c
 CLI_COMMON_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_COMMON))
 HDRS := $(wildcard libsrc/*.h) $(wildcard cli/*.h)
 
 .PHONY: all deps check test-run demo bench fuzz install uninstall clean
 all: $(B)/libsrc.a $(B)/libsrc.so $(B)/srcgrep $(B)/srccat
 
-$(B)/obj/libsrc/%.o $(B)/obj/transforms/%.o: ALL_CFLAGS += -fPIC -fvisibility=hidden -DLIBSRC_BUILDING
+$(B)/obj/libsrc/%.o $(B)/obj/transforms/%.o: ALL_CFLAGS += -fPIC -fvisibility=hidden -DLIBSRC_BUILDING $(CODEC_CFLAGS)
 $(B)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PCRE2_CFLAGS) -c $< -o $@
@@ -53,17 +62,17 @@ $(B)/libsrc.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/libsrc.so.$(VERSION): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libsrc.so.$(SOMAJOR) $(LDFLAGS_ALL) -o $@ $^ -lpthread
+	$(CC) -shared -Wl,-soname,libsrc.so.$(SOMAJOR) $(LDFLAGS_ALL) -o $@ $^ $(CODEC_LIBS) -lpthread
 
 $(B)/libsrc.so: $(B)/libsrc.so.$(VERSION)
 	ln -sf libsrc.so.$(VERSION) $(B)/libsrc.so.$(SOMAJOR)
 	ln -sf libsrc.so.$(VERSION) $@
 
 $(B)/srcgrep: $(B)/obj/cli/srcgrep.o $(CLI_COMMON_OBJ) $(B)/libsrc.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PCRE2_LIBS) -lpthread
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PCRE2_LIBS) $(CODEC_LIBS) -lpthread
 
-$(B)/srccat: $(B)/obj/cli/srccat.o $(B)/obj/cli/output.o $(B)/libsrc.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lpthread
+$(B)/srccat: $(B)/obj/cli/srccat.o $(B)/obj/cli/output.o $(B)/obj/cli/decode.o $(B)/libsrc.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CODEC_LIBS) -lpthread
 
 # Unit tests: each tests/unit_*.c is a program that prints "PASS name" or
 # "FAIL name: why" per case.  Tests may use the private header.
@@ -71,7 +80,7 @@ UNIT_SRC := $(wildcard tests/unit_*.c)
 UNIT_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC))
 $(B)/tests/%: tests/%.c tests/unit.h $(B)/libsrc.a $(CLI_COMMON_OBJ) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PCRE2_CFLAGS) -DLIBSRC_BUILDING -Icli -o $@ $< $(CLI_COMMON_OBJ) $(B)/libsrc.a $(PCRE2_LIBS) -lpthread
+	$(CC) $(ALL_CFLAGS) $(PCRE2_CFLAGS) -DLIBSRC_BUILDING -Icli -o $@ $< $(CLI_COMMON_OBJ) $(B)/libsrc.a $(PCRE2_LIBS) $(CODEC_LIBS) -lpthread
 
 deps:
 	@tools/deps.sh build
@@ -109,7 +118,7 @@ fuzz:
 .PHONY: $(B)/libsrc.pc
 $(B)/libsrc.pc: libsrc.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@CODEC_LIBS@|$(CODEC_LIBS)|' $< > $@
 
 install: all $(B)/libsrc.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \

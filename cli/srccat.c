@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decode.h"
 #include "libsrc.h"
 #include "output.h"
 
@@ -36,13 +37,31 @@ static int copy_out(void *arg)
     }
 }
 
+#define USAGE "Usage: " PROG " [--layers] [--raw] [OPTION]... [FILE]...\n"
+
+/* --layers: "file > gzip > xz", the chain as detected. */
+static void print_layers(struct out *o, byte_source *s, const char *name, int with_name)
+{
+    if (with_name) {
+        out_str(o, name);
+        out_str(o, ": ");
+    }
+    for (int i = 0; i < bs_layer_count(s); i++) {
+        if (i)
+            out_str(o, " > ");
+        out_str(o, bs_layer_label(s, i));
+    }
+    out_byte(o, '\n');
+}
+
 int main(int argc, char **argv)
 {
-    bs_options opt;
-    bs_options_init(&opt);
+    struct decode_cfg dec;
+    decode_cfg_init(&dec);
+    int layers = 0;
     static const struct option longs[] = {
-        {"mmap", no_argument, 0, 'M'},
-        {"no-mmap", no_argument, 0, 'N'},
+        DECODE_LONG_OPTIONS,
+        {"layers", no_argument, 0, 'l'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -50,19 +69,25 @@ int main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "V", longs, NULL)) != -1) {
         switch (ch) {
-        case 'M': opt.mmap_mode = BS_MMAP_ALWAYS; break;
-        case 'N': opt.mmap_mode = BS_MMAP_NEVER; break;
+        case 'l': layers = 1; break;
         case 'h':
-            printf("Usage: " PROG " [--mmap|--no-mmap] [FILE]...\n"
+            printf(USAGE
                    "Write the decoded contents of each FILE ('-' or none: standard input)\n"
-                   "to standard output.  See srccat(1).\n");
+                   "to standard output; gzip, xz, zstd, bzip2 and lz4 are found by content.\n"
+                   "\n"
+                   "      --layers              print the detected layers of each FILE instead\n"
+                   DECODE_HELP
+                   "\n"
+                   "See srccat(1).\n");
             return 0;
         case 'V':
             printf(PROG " %s (libsrc %s)\n", LIBSRC_VERSION_STRING, bs_version());
             return 0;
         default:
-            fprintf(stderr, "Usage: " PROG " [--mmap|--no-mmap] [FILE]...\n");
-            return 2;
+            if (!decode_option(&dec, ch, optarg, PROG)) {
+                fprintf(stderr, USAGE);
+                return 2;
+            }
         }
     }
     int status = 0;
@@ -71,15 +96,21 @@ int main(int argc, char **argv)
     out_init(&out, 1);
     for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
         const char *path = nfiles ? argv[optind + i] : "-";
+        int is_stdin = !strcmp(path, "-");
+        const char *name = is_stdin ? "(standard input)" : path;
         struct cat c = {NULL, &out};
-        int rc = strcmp(path, "-") ? bs_open_path(&c.s, path, &opt)
-                                   : bs_open_fd(&c.s, 0, "(standard input)", 0, &opt);
+        int rc = decode_open(&dec, is_stdin ? NULL : path, name, &c.s);
         if (rc >= 0)
+            rc = decode_detect(&dec, c.s, is_stdin);
+        if (rc >= 0 && layers)
+            print_layers(&out, c.s, name, nfiles > 1);
+        else if (rc >= 0)
             rc = bs_guard(c.s, copy_out, &c);
         if (!out.err)
             out_flush(&out);   /* what came before an error is shown before it */
         if (rc < 0 && !out.err) {
-            fprintf(stderr, PROG ": %s\n", c.s ? bs_error(c.s) : "out of memory");
+            fprintf(stderr, PROG ": %s%s\n", c.s ? bs_error(c.s) : "out of memory",
+                    c.s ? decode_limit_hint(c.s) : "");
             status = 2;
         }
         bs_close(c.s);

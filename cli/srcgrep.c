@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "decode.h"
 #include "libsrc.h"
 #include "matcher.h"
 #include "output.h"
@@ -35,7 +36,7 @@ struct config {
     int with_fname;          /* -1: decided by the operands */
     long long max_count;     /* -1: no limit */
     int recursive;           /* 0, 1 (-r), 2 (-R: follow all symlinks) */
-    bs_options bopt;
+    struct decode_cfg dec;
 };
 
 struct run {
@@ -98,9 +99,9 @@ static void report(struct run *r, byte_source *s, const char *shown)
         /* grep names no system call: "PATH: Input/output error" */
         if (!strncmp(e, ": read: ", 8))
             e += 6;
-        errmsg(r, "%s%s", shown, e);
+        errmsg(r, "%s%s%s", shown, e, decode_limit_hint(s));
     } else
-        errmsg(r, "%s", e);
+        errmsg(r, "%s%s", e, decode_limit_hint(s));
 }
 
 static void prefix(struct file *f, const unsigned char *p, size_t ls, uint64_t off, char sep)
@@ -318,7 +319,9 @@ static int search_fn(void *arg)
     }
 }
 
-static void search_source(struct run *r, byte_source *s, const char *name)
+/* Searches s, whose layer detection returned `detected` (a failure there
+ * counts as a file that failed before its first line). */
+static void search_source(struct run *r, byte_source *s, const char *name, int detected)
 {
     struct config *c = r->cfg;
     struct file f = {0};
@@ -327,7 +330,7 @@ static void search_source(struct run *r, byte_source *s, const char *name)
     f.name = name;
     f.lineno = 1;
     /* -m 0 -L lists every file without reading it */
-    int rc = c->max_count == 0 ? 0 : bs_guard(s, search_fn, &f);
+    int rc = detected < 0 ? detected : c->max_count == 0 ? 0 : bs_guard(s, search_fn, &f);
     if (rc < 0 && !f.failed)
         report(r, s, name);
     if (c->quiet)
@@ -377,12 +380,11 @@ static void search_file(struct run *r, const char *path, const char *shown)
     if (is_output(r, path, shown))
         return;
     byte_source *s;
-    int rc = path ? bs_open_path(&s, path, &r->cfg->bopt)
-                  : bs_open_fd(&s, 0, shown, 0, &r->cfg->bopt);
+    int rc = decode_open(&r->cfg->dec, path, shown, &s);
     if (rc < 0)
         report(r, s, shown);
     else
-        search_source(r, s, shown);
+        search_source(r, s, shown, decode_detect(&r->cfg->dec, s, path == NULL));
     bs_close(s);
 }
 
@@ -559,7 +561,9 @@ static void help(void)
            "  -r, --recursive           search directories (symlinks only when named)\n"
            "  -R, --dereference-recursive  likewise, following all symlinks\n"
            "  -a, --text                search binary files as text\n"
-           "      --mmap, --no-mmap     force or forbid memory maps for regular files\n"
+           "\n"
+           "Decoding (gzip, xz, zstd, bzip2, lz4 are found by content):\n"
+           DECODE_HELP
            "\n"
            "      --help                show this help\n"
            "  -V, --version             show the version\n"
@@ -648,13 +652,13 @@ int main(int argc, char **argv)
     memset(&cfg, 0, sizeof cfg);
     cfg.with_fname = -1;
     cfg.max_count = -1;
-    bs_options_init(&cfg.bopt);
+    decode_cfg_init(&cfg.dec);
     struct matcher_opts mo = {0};
     mo.utf = cfg.utf = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     struct patlist pl = {0};
     int have_pattern = 0;
 
-    enum { OPT_MMAP = 256, OPT_NO_MMAP, OPT_HELP };
+    enum { OPT_HELP = 256 };
     static const struct option longs[] = {
         {"regexp", required_argument, 0, 'e'},
         {"file", required_argument, 0, 'f'},
@@ -680,8 +684,7 @@ int main(int argc, char **argv)
         {"recursive", no_argument, 0, 'r'},
         {"dereference-recursive", no_argument, 0, 'R'},
         {"text", no_argument, 0, 'a'},
-        {"mmap", no_argument, 0, OPT_MMAP},
-        {"no-mmap", no_argument, 0, OPT_NO_MMAP},
+        DECODE_LONG_OPTIONS,
         {"help", no_argument, 0, OPT_HELP},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -728,14 +731,13 @@ int main(int argc, char **argv)
         case 'r': if (cfg.recursive < 1) cfg.recursive = 1; break;
         case 'R': cfg.recursive = 2; break;
         case 'a': cfg.text = 1; break;
-        case OPT_MMAP: cfg.bopt.mmap_mode = BS_MMAP_ALWAYS; break;
-        case OPT_NO_MMAP: cfg.bopt.mmap_mode = BS_MMAP_NEVER; break;
         case OPT_HELP: help(); break;
         case 'V':
             printf(PROG " %s (libsrc %s)\n", LIBSRC_VERSION_STRING, bs_version());
             exit(0);
         default:
-            usage_error();
+            if (!decode_option(&cfg.dec, ch, optarg, PROG))
+                usage_error();
         }
     }
     if (!have_pattern) {

@@ -21,9 +21,13 @@ struct bs_layer;
 /* One kind of layer.  A layer produces bytes either by copying into its
  * window buffer (read) or, for bases that already hold everything in
  * memory, by pointing at them (the core handles `direct` layers itself). */
+/* bs_layer_ops.flags */
+#define BS_OPS_DECODES 1   /* output counts against the decoded-bytes budget */
+
 struct bs_layer_ops {
     int version;        /* BS_OPS_VERSION */
     const char *name;   /* "file", "gzip", ... */
+    unsigned flags;     /* BS_OPS_* */
     /* How sure the layer is that `head` (the first `len` bytes of the layer
      * below, `at_end` if that is all there is) is its format: 0 = not mine,
      * otherwise the number of bits checked.  May be NULL (never detected). */
@@ -67,6 +71,7 @@ struct bs_layer {
     int status;       /* sticky negative status, 0 if none */
     size_t last_avail;/* size of the last window handed out, for consume */
     uint64_t consumed;
+    uint64_t produced;   /* bytes read() has returned, for the budget */
 };
 
 struct byte_source {
@@ -79,6 +84,7 @@ struct byte_source {
     size_t maplen;
     char name[BS_NAMEMAX];
     char err[BS_ERRMAX];
+    int limit;   /* BS_LIMIT_* of the last BS_ELIMIT */
 };
 
 /* Records a failure of layer l: the message becomes
@@ -86,6 +92,19 @@ struct byte_source {
  * Returns `status` so callers can `return bs_fail(...)`. */
 int bs_fail(struct bs_layer *l, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* For decoding layers: records a failure of l with the message
+ * "NAME: CHAIN: text", CHAIN naming the decoding layers from the bottom up
+ * to l ("gzip", or "gzip > xz" when nested).  Returns `status`. */
+int bs_decode_fail(struct bs_layer *l, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same for BS_ELIMIT, recording which limit (BS_LIMIT_*) was reached. */
+int bs_limit_fail(struct bs_layer *l, int limit, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Formats a byte count for messages: "256 MiB", "1.5 GiB", "1000 bytes". */
+void bs_format_size(char *buf, size_t len, uint64_t n);
 
 /* Sets the message of s to "NAME: " followed by the formatted text and
  * returns `status`, for failures that belong to no layer yet (opening). */

@@ -68,7 +68,17 @@ enum {
     BS_EINVAL = -4,       /* a caller passed an argument that makes no sense */
     BS_EUNSUPPORTED = -5, /* the source cannot do this (e.g. random access on a pipe) */
     BS_EFORMAT = -6,      /* a layer found its input malformed */
-    BS_ELIMIT = -7        /* a documented limit was reached (see bs_options) */
+    BS_ELIMIT = -7        /* a documented limit was reached (see bs_options, bs_limit) */
+};
+
+/* Which documented limit a BS_ELIMIT failure reached (bs_limit). */
+enum {
+    BS_LIMIT_NONE = 0,
+    BS_LIMIT_WINDOW,      /* a peek above window_max */
+    BS_LIMIT_DEPTH,       /* bs_detect's max_depth, or the 16 layers a source holds */
+    BS_LIMIT_DECODED,     /* decode_floor and decode_ratio: a decompression bomb */
+    BS_LIMIT_XZ_MEMORY,   /* xz_memlimit */
+    BS_LIMIT_ZSTD_WINDOW  /* zstd_window_log_max */
 };
 
 /* How the base of a regular file is read. */
@@ -99,6 +109,24 @@ enum {
 #define BS_WINDOW_DEFAULT ((size_t)256 << 10)
 #define BS_WINDOW_MAX_DEFAULT ((size_t)1 << 30)
 
+/* The decoded-bytes budget, against decompression bombs.  A decoding layer
+ * fails with BS_LIMIT_DECODED once it has produced more than decode_floor
+ * bytes AND more than decode_ratio times the bytes read from the base so
+ * far.  Real data stays far below 4096:1 (deflate cannot exceed 1032:1, so
+ * one gzip layer never trips it, and a 10 GB log compressed 500:1 is read
+ * whole); a nested bomb (gzip of gzip is ~10^6:1, 42.zip far more) stops
+ * after 1 GiB.  0 in either field turns the budget off. */
+#define BS_DECODE_FLOOR_DEFAULT ((uint64_t)1 << 30)
+#define BS_DECODE_RATIO_DEFAULT 4096u
+
+/* Memory the xz decoder may use (as `xz --memlimit`): a header that asks
+ * for a larger dictionary fails with BS_LIMIT_XZ_MEMORY instead. */
+#define BS_XZ_MEMLIMIT_DEFAULT ((uint64_t)256 << 20)
+
+/* Largest zstd window accepted, as a power of two (zstd's own default:
+ * frames made with --long=31 need `zstd --memory=2GB` or this raised). */
+#define BS_ZSTD_WINDOW_LOG_MAX_DEFAULT 27
+
 /* Options for opening a source.  Always start from bs_options_init() so
  * that fields added later get their defaults. */
 typedef struct bs_options {
@@ -106,6 +134,11 @@ typedef struct bs_options {
     uint64_t mmap_threshold;  /* AUTO maps regular files at least this large */
     size_t window;            /* initial buffer of buffered layers, bytes */
     size_t window_max;        /* limit on one peek of a buffered layer, bytes */
+    uint64_t decode_floor;    /* decoded-bytes budget: see BS_DECODE_FLOOR_DEFAULT */
+    unsigned decode_ratio;    /* ... and BS_DECODE_RATIO_DEFAULT; 0 = no budget */
+    uint64_t xz_memlimit;     /* bytes the xz decoder may allocate */
+    int zstd_window_log_max;  /* 10..31 */
+    int threads;              /* decoder threads (xz); 0 = one per core */
 } bs_options;
 
 /* Fills *opt with the defaults above. */
@@ -189,16 +222,38 @@ BS_API const char *bs_name(const byte_source *s);
  * call on it; never allocated, so it works after BS_ENOMEM too. */
 BS_API const char *bs_error(const byte_source *s);
 
-/* Adds a transform layer by name on top of the chain.  Returns BS_OK,
- * BS_EUNSUPPORTED for an unknown name ("unknown layer NAME" in the
- * message), or a negative status from the layer's set-up. */
+/* Adds a transform layer by name on top of the chain, whatever the data
+ * looks like.  Names: "gzip" (multi-member, CRC32 and length checked;
+ * ISA-L's inflate where the library was built with it, zlib otherwise),
+ * "gzip-zlib" (the same on zlib always), "xz" (concatenated streams,
+ * multi-threaded for multi-block files), "zstd", "bzip2", "lz4" (frame
+ * format).  Returns BS_OK, BS_EUNSUPPORTED for an unknown name ("unknown
+ * layer NAME" in the message), or a negative status from the layer's
+ * set-up.  Failures while reading are reported as
+ *     "NAME: gzip: unexpected end of stream"
+ * naming every decoding layer up to the one that failed ("gzip > xz"). */
 BS_API int bs_push(byte_source *s, const char *layer);
+BS_API int bs_push_gzip(byte_source *s);
+BS_API int bs_push_xz(byte_source *s);
+BS_API int bs_push_zstd(byte_source *s);
+BS_API int bs_push_bzip2(byte_source *s);
+BS_API int bs_push_lz4(byte_source *s);
 
-/* Detects what the data is from its first bytes and pushes the layers that
- * decode it, repeating until no layer bids (at most `max_depth` layers).
- * Returns the number of layers pushed, or a negative status; the message of
- * BS_ELIMIT names the depth.  File names are never consulted. */
+/* Detects what the data is from its first 512 bytes and pushes the layer
+ * that decodes it, then looks at that layer's output the same way, until
+ * no layer bids: a gzip of an xz becomes file > gzip > xz.  Each layer
+ * bids the number of header bits it checked (magic, reserved bits, header
+ * checksums), the highest bid wins (libarchive's choose_filters); data whose
+ * header does not check out is left as it is.  File names are never
+ * consulted.  Returns the number of layers pushed, or a negative status:
+ * a chain deeper than `max_depth` (BS_DEPTH_DEFAULT is a sane choice) fails
+ * with BS_ELIMIT / BS_LIMIT_DEPTH, which is also how a gzip quine ends. */
+#define BS_DEPTH_DEFAULT 8
 BS_API int bs_detect(byte_source *s, int max_depth);
+
+/* After a BS_ELIMIT failure, which limit was reached (a BS_LIMIT_* value);
+ * BS_LIMIT_NONE otherwise.  Lets a program name the option that raises it. */
+BS_API int bs_limit(const byte_source *s);
 
 /* Runs fn(ctx) in a scope where a SIGBUS caused by touching s's mapping
  * (the file was truncated by someone else while mapped) is caught: fn is

@@ -1,7 +1,12 @@
-/* The transform layers bs_push() and bs_detect() know, in bidding order.
- * Each layer issue adds its ops here and its file under transforms/. */
+/* The transform layers bs_push() and bs_detect() know, in bidding order
+ * (ties go to the earlier entry).  Each layer adds its ops here and its
+ * file under transforms/. */
 #include "bs_private.h"
 
+extern const struct bs_layer_ops bs_gzip_ops, bs_gzip_zlib_ops, bs_xz_ops, bs_zstd_ops,
+    bs_bzip2_ops, bs_lz4_ops;
+
 const struct bs_layer_ops *const bs_registry[] = {
+    &bs_gzip_ops, &bs_xz_ops, &bs_zstd_ops, &bs_bzip2_ops, &bs_lz4_ops, &bs_gzip_zlib_ops,
     NULL,
 };

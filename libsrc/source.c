@@ -16,6 +16,11 @@ void bs_options_init(bs_options *opt)
     opt->mmap_threshold = BS_MMAP_THRESHOLD_DEFAULT;
     opt->window = BS_WINDOW_DEFAULT;
     opt->window_max = BS_WINDOW_MAX_DEFAULT;
+    opt->decode_floor = BS_DECODE_FLOOR_DEFAULT;
+    opt->decode_ratio = BS_DECODE_RATIO_DEFAULT;
+    opt->xz_memlimit = BS_XZ_MEMLIMIT_DEFAULT;
+    opt->zstd_window_log_max = BS_ZSTD_WINDOW_LOG_MAX_DEFAULT;
+    opt->threads = 0;
 }
 
 const char *bs_version(void)
@@ -25,6 +30,7 @@ const char *bs_version(void)
 
 static void set_verror(byte_source *s, const char *fmt, va_list ap)
 {
+    s->limit = BS_LIMIT_NONE;
     size_t n = strlen(s->name);
     if (n > sizeof s->err - 3)
         n = sizeof s->err - 3;
@@ -52,6 +58,92 @@ int bs_fail(struct bs_layer *l, int status, const char *fmt, ...)
     return status;
 }
 
+/* "gzip > xz": the decoding layers from the first transform up to l. */
+static size_t chain_path(struct bs_layer *l, char *buf, size_t len)
+{
+    if (!l || !l->below)
+        return 0;
+    size_t n = chain_path(l->below, buf, len);
+    int k = snprintf(buf + n, len - n, "%s%s", n ? " > " : "", l->label);
+    if (k < 0)
+        return n;
+    return n + (size_t)k < len ? n + (size_t)k : len - 1;
+}
+
+static void set_vlayer_error(struct bs_layer *l, const char *fmt, va_list ap)
+{
+    char path[BS_LABELMAX * 4];
+    path[0] = 0;
+    chain_path(l, path, sizeof path);
+    byte_source *s = l->src;
+    s->limit = BS_LIMIT_NONE;
+    int n = snprintf(s->err, sizeof s->err, "%s: %s: ", s->name, path);
+    if (n < 0 || (size_t)n >= sizeof s->err)
+        return;
+    vsnprintf(s->err + n, sizeof s->err - (size_t)n, fmt, ap);
+}
+
+int bs_decode_fail(struct bs_layer *l, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_vlayer_error(l, fmt, ap);
+    va_end(ap);
+    l->status = status;
+    return status;
+}
+
+int bs_limit_fail(struct bs_layer *l, int limit, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_vlayer_error(l, fmt, ap);
+    va_end(ap);
+    l->status = BS_ELIMIT;
+    l->src->limit = limit;
+    return BS_ELIMIT;
+}
+
+void bs_format_size(char *buf, size_t len, uint64_t n)
+{
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    double v = (double)n;
+    while (v >= 1024 && u < 6) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+    else if (v == (double)(uint64_t)v)
+        snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[u]);
+    else
+        snprintf(buf, len, "%.1f %s", v, unit[u]);
+}
+
+int bs_limit(const byte_source *s)
+{
+    return s ? s->limit : BS_LIMIT_NONE;
+}
+
+/* The decoded-bytes budget (see BS_DECODE_FLOOR_DEFAULT). */
+static int over_budget(struct bs_layer *l)
+{
+    const bs_options *o = &l->src->opt;
+    if (!o->decode_ratio || !o->decode_floor || l->produced <= o->decode_floor)
+        return 0;
+    uint64_t in = l->src->layers[0]->consumed;
+    if (in && l->produced / in < o->decode_ratio)
+        return 0;
+    char a[32], b[32];
+    bs_format_size(a, sizeof a, l->produced);
+    bs_format_size(b, sizeof b, in);
+    bs_limit_fail(l, BS_LIMIT_DECODED,
+                  "decoded %s from %s of input, more than %u:1 (a decompression bomb?)", a, b,
+                  o->decode_ratio);
+    return 1;
+}
+
 static byte_source *handle_new(const char *name, const bs_options *opt)
 {
     byte_source *s = calloc(1, sizeof *s);
@@ -65,6 +157,8 @@ static byte_source *handle_new(const char *name, const bs_options *opt)
         s->opt.window = BS_WINDOW_DEFAULT;
     if (s->opt.window_max < s->opt.window)
         s->opt.window_max = s->opt.window;
+    if (s->opt.zstd_window_log_max < 10 || s->opt.zstd_window_log_max > 31)
+        s->opt.zstd_window_log_max = BS_ZSTD_WINDOW_LOG_MAX_DEFAULT;
     const char *nm = name ? name : "(unnamed)";
     size_t k = strlen(nm) < sizeof s->name - 1 ? strlen(nm) : sizeof s->name - 1;
     memcpy(s->name, nm, k);
@@ -115,7 +209,9 @@ int bs_layer_add(byte_source *s, const struct bs_layer_ops *ops, struct bs_layer
 {
     int max = (int)(sizeof s->layers / sizeof s->layers[0]);
     if (s->nlayers >= max) {
-        return bs_set_error(s, BS_ELIMIT, "more than %d layers", max);
+        bs_set_error(s, BS_ELIMIT, "more than %d layers", max);
+        s->limit = BS_LIMIT_DEPTH;
+        return BS_ELIMIT;
     }
     struct bs_layer *l = calloc(1, sizeof *l);
     if (!l) {
@@ -221,8 +317,10 @@ int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_
     if (min > l->src->opt.window_max && l->end - l->start < min) {
         *p = l->buf ? l->buf + l->start : NULL;
         *avail = l->last_avail = l->end - l->start;
-        return bs_fail(l, BS_ELIMIT, "%s: window of %zu bytes exceeds the %zu-byte limit",
-                       l->ops->name, min, l->src->opt.window_max);
+        bs_fail(l, BS_ELIMIT, "%s: window of %zu bytes exceeds the %zu-byte limit", l->ops->name,
+                min, l->src->opt.window_max);
+        l->src->limit = BS_LIMIT_WINDOW;
+        return BS_ELIMIT;
     }
     while (l->end - l->start < min && !l->eof && l->status == 0) {
         int rc = make_room(l, min);
@@ -231,6 +329,11 @@ int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_
         size_t got = 0;
         rc = l->ops->read(l, l->buf + l->end, l->cap - l->end, &got);
         l->end += got;
+        if ((l->ops->flags & BS_OPS_DECODES) && got) {
+            l->produced += got;
+            if (l->status == 0 && over_budget(l))
+                break;
+        }
         if (rc == BS_END)
             l->eof = 1;
         else if (rc < 0 && l->status == 0)
@@ -386,11 +489,19 @@ int bs_push(byte_source *s, const char *layer)
 {
     if (!s || !layer)
         return BS_EINVAL;
+    if (!s->top)
+        return bs_set_error(s, BS_EINVAL, "no base to push %s on", layer);
     for (int i = 0; bs_registry[i]; i++)
         if (strcmp(bs_registry[i]->name, layer) == 0)
             return bs_layer_add(s, bs_registry[i], NULL);
     return bs_set_error(s, BS_EUNSUPPORTED, "unknown layer %s", layer);
 }
+
+int bs_push_gzip(byte_source *s) { return bs_push(s, "gzip"); }
+int bs_push_xz(byte_source *s) { return bs_push(s, "xz"); }
+int bs_push_zstd(byte_source *s) { return bs_push(s, "zstd"); }
+int bs_push_bzip2(byte_source *s) { return bs_push(s, "bzip2"); }
+int bs_push_lz4(byte_source *s) { return bs_push(s, "lz4"); }
 
 /* How many bytes a layer may look at to bid.  Formats are recognised by
  * their magic numbers, which all sit in the first few hundred bytes. */
@@ -422,7 +533,10 @@ int bs_detect(byte_source *s, int max_depth)
         if (!best)
             return pushed;
         if (pushed >= max_depth) {
-            return bs_set_error(s, BS_ELIMIT, "more than %d nested layers", max_depth);
+            bs_set_error(s, BS_ELIMIT, "more than %d nested layers (%s inside %s)", max_depth,
+                         best->name, s->top->label);
+            s->limit = BS_LIMIT_DEPTH;
+            return BS_ELIMIT;
         }
         rc = bs_layer_add(s, best, NULL);
         if (rc < 0)

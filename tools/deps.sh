@@ -11,11 +11,30 @@ want_pc() { pkg-config --exists "$1" 2>/dev/null || need="$need $2"; }
 want_cmd cc gcc
 want_cmd make make
 want_cmd pkg-config pkg-config
-if have_cmd pkg-config; then want_pc libpcre2-8 libpcre2-dev; else need="$need libpcre2-dev"; fi
+if have_cmd pkg-config; then
+    want_pc libpcre2-8 libpcre2-dev
+    want_pc zlib zlib1g-dev
+    want_pc liblzma liblzma-dev
+    want_pc libzstd libzstd-dev
+    want_pc liblz4 liblz4-dev
+    # ISA-L is optional for the library (zlib is the fallback) but the
+    # speed goals need it, so it is installed where apt can
+    want_pc libisal libisal-dev
+else
+    need="$need libpcre2-dev zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libisal-dev"
+fi
+[ -e /usr/include/bzlib.h ] || need="$need libbz2-dev"
 case "${1:-build}" in
 check)
     want_cmd grep grep
     want_cmd gzip gzip
+    # files made by the real tools, and the differential references
+    want_cmd pigz pigz
+    want_cmd xz xz-utils
+    want_cmd zstd zstd
+    want_cmd bzip2 bzip2
+    want_cmd lz4 lz4
+    want_cmd zgrep gzip
     # the sanitizer run needs the compiler's runtime libraries
     [ -n "$(cc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
     ;;

@@ -1,0 +1,110 @@
+/* Decoding options shared by srcgrep and srccat. */
+#define _GNU_SOURCE
+#include "decode.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void decode_cfg_init(struct decode_cfg *d)
+{
+    memset(d, 0, sizeof *d);
+    bs_options_init(&d->bopt);
+    d->max_layers = BS_DEPTH_DEFAULT;
+}
+
+static void bad(const char *prog, const char *what, const char *arg)
+{
+    fprintf(stderr, "%s: invalid %s: '%s'\n", prog, what, arg);
+    exit(2);
+}
+
+/* "4096", "256M", "1G", "2T"; binary multiples, as xz and zstd read them. */
+static unsigned long long parse_size(const char *arg, const char *prog, const char *what)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (end == arg || arg[0] == '-' || errno)
+        bad(prog, what, arg);
+    int shift = 0;
+    switch (*end) {
+    case 0: break;
+    case 'k': case 'K': shift = 10; break;
+    case 'm': case 'M': shift = 20; break;
+    case 'g': case 'G': shift = 30; break;
+    case 't': case 'T': shift = 40; break;
+    default: bad(prog, what, arg);
+    }
+    if (*end && end[1] && strcmp(end + 1, "i") && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
+        bad(prog, what, arg);
+    if (shift && v > (~0ull >> shift))
+        bad(prog, what, arg);
+    return v << shift;
+}
+
+static long parse_int(const char *arg, long lo, long hi, const char *prog, const char *what)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || errno || v < lo || v > hi)
+        bad(prog, what, arg);
+    return v;
+}
+
+int decode_option(struct decode_cfg *d, int opt, const char *arg, const char *prog)
+{
+    switch (opt) {
+    case DECODE_OPT_RAW: d->raw = 1; return 1;
+    case DECODE_OPT_MAX_LAYERS:
+        /* a source holds 16 layers: the base, and room for one more */
+        d->max_layers = (int)parse_int(arg, 0, 14, prog, "layer limit");
+        return 1;
+    case DECODE_OPT_DECODE_LIMIT:
+        d->bopt.decode_floor = parse_size(arg, prog, "decode limit");
+        return 1;
+    case DECODE_OPT_DECODE_RATIO:
+        d->bopt.decode_ratio = (unsigned)parse_int(arg, 0, 1L << 30, prog, "decode ratio");
+        return 1;
+    case DECODE_OPT_XZ_MEMLIMIT:
+        d->bopt.xz_memlimit = parse_size(arg, prog, "xz memory limit");
+        return 1;
+    case DECODE_OPT_ZSTD_WLOG:
+        d->bopt.zstd_window_log_max = (int)parse_int(arg, 10, 31, prog, "zstd window log");
+        return 1;
+    case DECODE_OPT_MMAP: d->bopt.mmap_mode = BS_MMAP_ALWAYS; return 1;
+    case DECODE_OPT_NO_MMAP: d->bopt.mmap_mode = BS_MMAP_NEVER; return 1;
+    }
+    return 0;
+}
+
+int decode_open(const struct decode_cfg *d, const char *path, const char *name, byte_source **out)
+{
+    return path ? bs_open_path(out, path, &d->bopt) : bs_open_fd(out, 0, name, 0, &d->bopt);
+}
+
+int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin)
+{
+    if (d->raw)
+        return BS_OK;
+    /* Detection looks at the first 512 bytes: a person typing at a
+     * terminal would have to type them before seeing anything. */
+    if (is_stdin && isatty(0))
+        return BS_OK;
+    int rc = bs_detect(s, d->max_layers);
+    return rc < 0 ? rc : BS_OK;
+}
+
+const char *decode_limit_hint(const byte_source *s)
+{
+    switch (bs_limit(s)) {
+    case BS_LIMIT_DEPTH: return " (see --max-layers)";
+    case BS_LIMIT_DECODED: return " (see --decode-limit and --decode-ratio)";
+    case BS_LIMIT_XZ_MEMORY: return " (see --xz-memlimit)";
+    case BS_LIMIT_ZSTD_WINDOW: return " (see --zstd-window-log-max)";
+    default: return "";
+    }
+}

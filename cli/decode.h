@@ -1,0 +1,66 @@
+/* The decoding options srcgrep and srccat share, and opening a file with
+ * its layers detected. */
+#ifndef CLI_DECODE_H
+#define CLI_DECODE_H
+#include <getopt.h>
+
+#include "libsrc.h"
+
+struct decode_cfg {
+    bs_options bopt;
+    int raw;          /* --raw: bytes as stored, no layer detection */
+    int max_layers;   /* --max-layers */
+};
+
+enum {
+    DECODE_OPT_RAW = 1000,
+    DECODE_OPT_MAX_LAYERS,
+    DECODE_OPT_DECODE_LIMIT,
+    DECODE_OPT_DECODE_RATIO,
+    DECODE_OPT_XZ_MEMLIMIT,
+    DECODE_OPT_ZSTD_WLOG,
+    DECODE_OPT_MMAP,
+    DECODE_OPT_NO_MMAP
+};
+
+/* getopt_long entries for the options above, for a program's table. */
+#define DECODE_LONG_OPTIONS                                              \
+    {"raw", no_argument, 0, DECODE_OPT_RAW},                             \
+    {"max-layers", required_argument, 0, DECODE_OPT_MAX_LAYERS},         \
+    {"decode-limit", required_argument, 0, DECODE_OPT_DECODE_LIMIT},     \
+    {"decode-ratio", required_argument, 0, DECODE_OPT_DECODE_RATIO},     \
+    {"xz-memlimit", required_argument, 0, DECODE_OPT_XZ_MEMLIMIT},       \
+    {"zstd-window-log-max", required_argument, 0, DECODE_OPT_ZSTD_WLOG}, \
+    {"mmap", no_argument, 0, DECODE_OPT_MMAP},                           \
+    {"no-mmap", no_argument, 0, DECODE_OPT_NO_MMAP}
+
+/* The --help lines for them. */
+#define DECODE_HELP                                                                  \
+    "      --raw                 search bytes as stored: no decompression\n"        \
+    "      --max-layers=N        decode at most N nested layers (default 8)\n"      \
+    "      --decode-limit=SIZE   bomb guard: decode at least SIZE (default 1G)...\n" \
+    "      --decode-ratio=N      ...and stop beyond N times the input (default 4096)\n" \
+    "      --xz-memlimit=SIZE    memory the xz decoder may use (default 256M)\n"    \
+    "      --zstd-window-log-max=N  largest zstd window, 2^N bytes (default 27)\n"  \
+    "      --mmap, --no-mmap     force or forbid memory maps for regular files\n"
+
+void decode_cfg_init(struct decode_cfg *d);
+
+/* Handles option `opt` with argument `arg`: 1 if it was one of ours, 0 if
+ * not.  A bad argument prints "PROG: ..." and exits with status 2. */
+int decode_option(struct decode_cfg *d, int opt, const char *arg, const char *prog);
+
+/* Opens `path` (NULL: standard input, shown as `name`) as bs_open_path
+ * and bs_open_fd do, setting *out as they do.  Returns their status. */
+int decode_open(const struct decode_cfg *d, const char *path, const char *name, byte_source **out);
+
+/* Unless --raw, pushes the layers the content of s calls for (not for a
+ * terminal on standard input: `is_stdin` says s reads fd 0).  Returns
+ * BS_OK or the negative status of a failure (a read error, or a limit). */
+int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin);
+
+/* For a BS_ELIMIT failure: the option that raises the limit reached, as
+ * " (see --xz-memlimit)"; "" otherwise. */
+const char *decode_limit_hint(const byte_source *s);
+
+#endif

@@ -1,0 +1,125 @@
+/* xz (liblzma): concatenated streams and stream padding, a memory limit
+ * checked before anything a header asks for is allocated, and liblzma's
+ * multi-threaded decoder, which decodes the blocks of a multi-block file
+ * (xz -T) in parallel and falls back to one thread for single-block ones. */
+#include "bs_private.h"
+
+#include <lzma.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+struct xz {
+    lzma_stream z;
+    int ready;
+};
+
+static int xz_bid(const unsigned char *p, size_t len, int at_end)
+{
+    static const unsigned char magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+    (void)at_end;
+    /* magic, stream flags, and the CRC32 of the flags */
+    if (len < 12 || memcmp(p, magic, 6) != 0 || p[6] != 0 || (p[7] & 0xf0))
+        return 0;
+    uint32_t want = p[8] | p[9] << 8 | p[10] << 16 | (uint32_t)p[11] << 24;
+    if ((uint32_t)crc32(0, p + 6, 2) != want)
+        return 0;
+    return 96;
+}
+
+static int xz_init(struct bs_layer *l)
+{
+    struct xz *x = calloc(1, sizeof *x);
+    if (!x)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    l->state = x;
+    lzma_stream init = LZMA_STREAM_INIT;
+    x->z = init;
+    const bs_options *o = &l->src->opt;
+    uint64_t limit = o->xz_memlimit ? o->xz_memlimit : UINT64_MAX;
+    lzma_mt mt = {0};
+    mt.flags = LZMA_CONCATENATED;
+    mt.threads = o->threads > 0 ? (uint32_t)o->threads : lzma_cputhreads();
+    if (mt.threads == 0)
+        mt.threads = 1;
+    mt.memlimit_threading = limit;
+    mt.memlimit_stop = limit;
+    lzma_ret r = lzma_stream_decoder_mt(&x->z, &mt);
+    if (r == LZMA_UNSUPPORTED_CHECK || r == LZMA_OPTIONS_ERROR || r == LZMA_PROG_ERROR)
+        r = lzma_stream_decoder(&x->z, limit, LZMA_CONCATENATED);
+    if (r != LZMA_OK)
+        return bs_decode_fail(l, BS_ENOMEM, "cannot set up the decoder (liblzma error %d)", r);
+    x->ready = 1;
+    return BS_OK;
+}
+
+static int xz_error(struct bs_layer *l, struct xz *x, lzma_ret r)
+{
+    char need[32], have[32];
+    switch (r) {
+    case LZMA_MEMLIMIT_ERROR:
+        bs_format_size(need, sizeof need, lzma_memusage(&x->z));
+        bs_format_size(have, sizeof have, l->src->opt.xz_memlimit);
+        return bs_limit_fail(l, BS_LIMIT_XZ_MEMORY, "needs %s of memory, above the limit of %s",
+                             need, have);
+    case LZMA_MEM_ERROR:
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    case LZMA_FORMAT_ERROR:
+        return bs_decode_fail(l, BS_EFORMAT, "not in xz format");
+    case LZMA_OPTIONS_ERROR:
+        return bs_decode_fail(l, BS_EFORMAT, "unsupported options");
+    case LZMA_DATA_ERROR:
+        return bs_decode_fail(l, BS_EFORMAT, "corrupt data");
+    case LZMA_BUF_ERROR:
+        return bs_decode_fail(l, BS_EFORMAT, "unexpected end of stream");
+    default:
+        return bs_decode_fail(l, BS_EFORMAT, "liblzma error %d", r);
+    }
+}
+
+static int xz_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
+{
+    struct xz *x = l->state;
+    *got = 0;
+    for (;;) {
+        const unsigned char *p;
+        size_t n;
+        int prc = bs_layer_peek(l->below, 1, &p, &n);
+        if (prc < 0)
+            return prc;
+        x->z.next_in = p;
+        x->z.avail_in = n;
+        x->z.next_out = dst + *got;
+        x->z.avail_out = cap - *got;
+        lzma_ret r = lzma_code(&x->z, prc == BS_END ? LZMA_FINISH : LZMA_RUN);
+        bs_layer_consume(l->below, n - x->z.avail_in);
+        *got = cap - x->z.avail_out;
+        if (r == LZMA_STREAM_END)
+            return *got ? BS_OK : BS_END;
+        if (r != LZMA_OK)
+            return xz_error(l, x, r);
+        if (*got == cap || (*got && x->z.avail_in == 0))
+            return BS_OK;
+    }
+}
+
+static void xz_close(struct bs_layer *l)
+{
+    struct xz *x = l->state;
+    if (!x)
+        return;
+    if (x->ready)
+        lzma_end(&x->z);
+    free(x);
+    l->state = NULL;
+}
+
+const struct bs_layer_ops bs_xz_ops = {
+    .version = BS_OPS_VERSION,
+    .name = "xz",
+    .flags = BS_OPS_DECODES,
+    .bid = xz_bid,
+    .init = xz_init,
+    .read = xz_read,
+    .close = xz_close,
+};
