@@ -95,6 +95,8 @@ int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin)
     if (is_stdin && isatty(0))
         return BS_OK;
     int rc = bs_detect(s, d->max_layers);
+    if (rc > 0)
+        rc = bs_readahead(s);
     return rc < 0 ? rc : BS_OK;
 }
 

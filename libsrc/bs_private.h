@@ -115,6 +115,12 @@ int bs_set_error(byte_source *s, int status, const char *fmt, ...)
 int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_t *avail);
 int bs_layer_consume(struct bs_layer *l, size_t n);
 
+/* For a reader that keeps the bytes elsewhere (the readahead thread):
+ * moves up to cap bytes of buffered layer l into dst, first what its window
+ * holds, then straight from its read(), with the same accounting as a
+ * peek and consume.  Returns BS_OK with *got > 0, BS_END, or a status. */
+int bs_layer_read_into(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got);
+
 /* memcpy from a window that may be a mapping, under bs_guard(). */
 int bs_copy_guarded(byte_source *s, void *dst, const void *src, size_t n);
 

@@ -251,6 +251,18 @@ BS_API int bs_push_lz4(byte_source *s);
 #define BS_DEPTH_DEFAULT 8
 BS_API int bs_detect(byte_source *s, int max_depth);
 
+/* Moves the decoding layers of s to a thread of their own that decodes a
+ * few 256 KiB chunks ahead of the reader, so that decoding and whatever
+ * the reader does with the bytes overlap on two cores.  Call it after the
+ * layers are pushed (bs_detect); it adds a "readahead" layer on top, which
+ * is read as any other.  Nothing is started (0 is returned) when the top
+ * layer does not decode or the base is a file under 1 MiB, where a thread
+ * costs more than it saves; 1 when the thread runs; a negative status if
+ * it could not be started.  Failures of the layers below reach the reader
+ * after the bytes decoded before them, with the same message.  The thread
+ * ends when the stream does or at bs_close(), which waits for it. */
+BS_API int bs_readahead(byte_source *s);
+
 /* After a BS_ELIMIT failure, which limit was reached (a BS_LIMIT_* value);
  * BS_LIMIT_NONE otherwise.  Lets a program name the option that raises it. */
 BS_API int bs_limit(const byte_source *s);

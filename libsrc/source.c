@@ -348,6 +348,39 @@ int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_
     return *avail ? BS_OK : BS_END;
 }
 
+int bs_layer_read_into(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
+{
+    *got = 0;
+    size_t have = l->end - l->start;
+    if (have) {
+        size_t k = have < cap ? have : cap;
+        memcpy(dst, l->buf + l->start, k);
+        l->start += k;
+        l->consumed += k;
+        l->last_avail = 0;
+        *got = k;
+        return BS_OK;
+    }
+    if (l->status < 0)
+        return l->status;
+    if (l->eof)
+        return BS_END;
+    int rc = l->ops->read(l, dst, cap, got);
+    if ((l->ops->flags & BS_OPS_DECODES) && *got) {
+        l->produced += *got;
+        if (l->status == 0 && over_budget(l))
+            rc = l->status;
+    }
+    l->consumed += *got;
+    if (rc == BS_END)
+        l->eof = 1;
+    else if (rc < 0 && l->status == 0)
+        l->status = rc;
+    if (rc == BS_END && *got)
+        rc = BS_OK;
+    return rc;
+}
+
 int bs_layer_consume(struct bs_layer *l, size_t n)
 {
     /* a caller's mistake, not a broken stream: reported, not sticky */
