@@ -50,6 +50,9 @@ bench)
     want_cmd hyperfine hyperfine
     want_cmd python3 python3-minimal
     want_cmd gzip gzip
+    want_cmd xz xz-utils
+    want_cmd zstd zstd
+    want_cmd igzip isal
     ;;
 esac
 # an empty list, or only what's on the machine already
