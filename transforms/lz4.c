@@ -8,8 +8,18 @@
 
 struct lz {
     LZ4F_dctx *d;
-    size_t hint;   /* LZ4F_decompress's last return: 0 between frames */
+    size_t hint;     /* LZ4F_decompress's last return: 0 between frames */
+    uint64_t in_pos; /* bytes consumed from the layer below */
 };
+
+/* An lz4 frame or a skippable frame starts here. */
+static int frame_magic(const unsigned char *p, size_t n)
+{
+    if (n < 4)
+        return 0;
+    uint32_t m = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+    return m == 0x184D2204u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
+}
 
 static int lz_bid(const unsigned char *p, size_t len, int at_end)
 {
@@ -48,9 +58,18 @@ static int lz_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
             return prc;
         if (prc == BS_END && z->hint == 0)
             return *got ? BS_OK : BS_END;
+        if (z->hint == 0) {
+            prc = bs_layer_peek(l->below, 4, &p, &n);
+            if (prc < 0)
+                return prc;
+            if (!frame_magic(p, n))
+                return bs_decode_fail(l, BS_EFORMAT, "trailing garbage at byte %llu ignored",
+                                      (unsigned long long)z->in_pos);
+        }
         size_t in = n, out = cap - *got;
         size_t r = LZ4F_decompress(z->d, dst + *got, &out, p, &in, NULL);
         bs_layer_consume(l->below, in);
+        z->in_pos += in;
         *got += out;
         if (LZ4F_isError(r))
             return bs_decode_fail(l, BS_EFORMAT, "%s", LZ4F_getErrorName(r));

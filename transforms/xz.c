@@ -12,11 +12,14 @@
 struct xz {
     lzma_stream z;
     int ready;
+    int between;     /* a stream ended: padding, another stream, or the end */
+    uint64_t in_pos; /* bytes consumed from the layer below */
 };
+
+static const unsigned char magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
 
 static int xz_bid(const unsigned char *p, size_t len, int at_end)
 {
-    static const unsigned char magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
     (void)at_end;
     /* magic, stream flags, and the CRC32 of the flags */
     if (len < 12 || memcmp(p, magic, 6) != 0 || p[6] != 0 || (p[7] & 0xf0))
@@ -27,18 +30,19 @@ static int xz_bid(const unsigned char *p, size_t len, int at_end)
     return 96;
 }
 
-static int xz_init(struct bs_layer *l)
+/* One decoder per stream.  Streams are chained here rather than with
+ * LZMA_CONCATENATED so that what follows the last one is reported as
+ * trailing garbage at its offset, as the other layers do. */
+static int xz_start(struct bs_layer *l, struct xz *x)
 {
-    struct xz *x = calloc(1, sizeof *x);
-    if (!x)
-        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
-    l->state = x;
+    if (x->ready)
+        lzma_end(&x->z);
+    x->ready = 0;
     lzma_stream init = LZMA_STREAM_INIT;
     x->z = init;
     const bs_options *o = &l->src->opt;
     uint64_t limit = o->xz_memlimit ? o->xz_memlimit : UINT64_MAX;
     lzma_mt mt = {0};
-    mt.flags = LZMA_CONCATENATED;
     mt.threads = o->threads > 0 ? (uint32_t)o->threads : lzma_cputhreads();
     if (mt.threads == 0)
         mt.threads = 1;
@@ -46,11 +50,60 @@ static int xz_init(struct bs_layer *l)
     mt.memlimit_stop = limit;
     lzma_ret r = lzma_stream_decoder_mt(&x->z, &mt);
     if (r == LZMA_UNSUPPORTED_CHECK || r == LZMA_OPTIONS_ERROR || r == LZMA_PROG_ERROR)
-        r = lzma_stream_decoder(&x->z, limit, LZMA_CONCATENATED);
+        r = lzma_stream_decoder(&x->z, limit, 0);
     if (r != LZMA_OK)
         return bs_decode_fail(l, BS_ENOMEM, "cannot set up the decoder (liblzma error %d)", r);
     x->ready = 1;
+    x->between = 0;
     return BS_OK;
+}
+
+static int xz_init(struct bs_layer *l)
+{
+    struct xz *x = calloc(1, sizeof *x);
+    if (!x)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    l->state = x;
+    return xz_start(l, x);
+}
+
+/* After a stream: stream padding (zeros, a multiple of four bytes), then
+ * another stream or the end.  Returns BS_OK with a new decoder ready,
+ * BS_END, or a failure. */
+static int next_stream(struct bs_layer *l, struct xz *x)
+{
+    uint64_t zeros = 0;
+    for (;;) {
+        const unsigned char *p;
+        size_t n;
+        int rc = bs_layer_peek(l->below, 1, &p, &n);
+        if (rc < 0)
+            return rc;
+        if (rc == BS_END)
+            break;
+        size_t k = 0;
+        while (k < n && p[k] == 0)
+            k++;
+        bs_layer_consume(l->below, k);
+        x->in_pos += k;
+        zeros += k;
+        if (k < n)
+            break;
+    }
+    const unsigned char *p;
+    size_t n;
+    int rc = bs_layer_peek(l->below, 12, &p, &n);
+    if (rc < 0)
+        return rc;
+    if (zeros % 4)
+        return bs_decode_fail(l, BS_EFORMAT, "stream padding of %llu bytes is not a multiple of 4",
+                              (unsigned long long)zeros);
+    if (n == 0)
+        return BS_END;
+    if (n < 6 || memcmp(p, magic, 6) != 0)
+        return bs_decode_fail(l, BS_EFORMAT, "trailing garbage at byte %llu ignored",
+                              (unsigned long long)x->in_pos);
+    return xz_start(l, x);
 }
 
 static int xz_error(struct bs_layer *l, struct xz *x, lzma_ret r)
@@ -82,6 +135,11 @@ static int xz_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
     struct xz *x = l->state;
     *got = 0;
     for (;;) {
+        if (x->between) {
+            int rc = next_stream(l, x);
+            if (rc != BS_OK)
+                return rc == BS_END && *got ? BS_OK : rc;
+        }
         const unsigned char *p;
         size_t n;
         int prc = bs_layer_peek(l->below, 1, &p, &n);
@@ -92,10 +150,16 @@ static int xz_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
         x->z.next_out = dst + *got;
         x->z.avail_out = cap - *got;
         lzma_ret r = lzma_code(&x->z, prc == BS_END ? LZMA_FINISH : LZMA_RUN);
-        bs_layer_consume(l->below, n - x->z.avail_in);
+        size_t used = n - x->z.avail_in;
+        bs_layer_consume(l->below, used);
+        x->in_pos += used;
         *got = cap - x->z.avail_out;
-        if (r == LZMA_STREAM_END)
-            return *got ? BS_OK : BS_END;
+        if (r == LZMA_STREAM_END) {
+            x->between = 1;
+            if (*got == cap)
+                return BS_OK;
+            continue;
+        }
         if (r != LZMA_OK)
             return xz_error(l, x, r);
         if (*got == cap || (*got && x->z.avail_in == 0))

@@ -9,12 +9,19 @@
 
 struct zs {
     ZSTD_DCtx *d;
-    size_t hint;   /* ZSTD_decompressStream's last return: 0 between frames */
+    size_t hint;     /* ZSTD_decompressStream's last return: 0 between frames */
+    uint64_t in_pos; /* bytes consumed from the layer below */
 };
 
 static uint32_t le32(const unsigned char *p)
 {
     return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A zstd frame or a skippable frame starts here. */
+static int frame_magic(const unsigned char *p, size_t n)
+{
+    return n >= 4 && (le32(p) == 0xFD2FB528u || (le32(p) & 0xFFFFFFF0u) == 0x184D2A50u);
 }
 
 static int zs_bid(const unsigned char *p, size_t len, int at_end)
@@ -57,11 +64,21 @@ static int zs_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
             return prc;
         if (prc == BS_END && z->hint == 0)
             return *got ? BS_OK : BS_END;
+        if (z->hint == 0) {
+            /* between frames: another frame, or bytes that are not ours */
+            prc = bs_layer_peek(l->below, 4, &p, &n);
+            if (prc < 0)
+                return prc;
+            if (!frame_magic(p, n))
+                return bs_decode_fail(l, BS_EFORMAT, "trailing garbage at byte %llu ignored",
+                                      (unsigned long long)z->in_pos);
+        }
         size_t before = *got;
         ZSTD_inBuffer in = {p, n, 0};
         ZSTD_outBuffer out = {dst, cap, *got};
         size_t r = ZSTD_decompressStream(z->d, &out, &in);
         bs_layer_consume(l->below, in.pos);
+        z->in_pos += in.pos;
         *got = out.pos;
         if (ZSTD_isError(r)) {
             if (ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge) {
