@@ -95,8 +95,14 @@ int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin)
     if (is_stdin && isatty(0))
         return BS_OK;
     int rc = bs_detect(s, d->max_layers);
-    if (rc > 0)
+    if (rc > 0 && !d->no_readahead)
         rc = bs_readahead(s);
+    /* Malformed data met while looking at the first bytes (a small file
+     * truncated or followed by garbage) fails again at the first read,
+     * after the bytes decoded before it: those are searched or written
+     * first, as they are when the damage comes later. */
+    if (rc == BS_EFORMAT)
+        return BS_OK;
     return rc < 0 ? rc : BS_OK;
 }
 

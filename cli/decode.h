@@ -10,6 +10,7 @@ struct decode_cfg {
     bs_options bopt;
     int raw;          /* --raw: bytes as stored, no layer detection */
     int max_layers;   /* --max-layers */
+    int no_readahead; /* only the chain is wanted: no decoding thread */
 };
 
 enum {

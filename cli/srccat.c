@@ -69,7 +69,7 @@ int main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "V", longs, NULL)) != -1) {
         switch (ch) {
-        case 'l': layers = 1; break;
+        case 'l': layers = dec.no_readahead = 1; break;
         case 'h':
             printf(USAGE
                    "Write the decoded contents of each FILE ('-' or none: standard input)\n"

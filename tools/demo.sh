@@ -31,14 +31,16 @@ say() {
 say "srcgrep over corpus/ ($(srcgrep --version))"
 
 say '' '# Every line that mentions an error, any case, with file names and line' \
-    '# numbers.  The binary file gets a one-line notice instead of its bytes.'
+    '# numbers.  The binary file gets a one-line notice instead of its bytes;' \
+    '# compressed files are searched decoded.  The two damaged ones in bad/' \
+    '# give the lines before the damage, then an error, hence exit status 2.'
 run "srcgrep -rni error corpus"
 
 say '' '# How many lines of each file match (0 included).'
 run "srcgrep -c -i error corpus/good/*"
 
 say '' '# Only the names of the files that match, and of those that do not.'
-run "srcgrep -rl -e TODO -e FIXME corpus"
+run "srcgrep -rl -e TODO -e FIXME corpus/good"
 run "srcgrep -rL . corpus"
 
 say '' '# Only the matched text, here IPv4 addresses, with their line numbers.'
@@ -76,6 +78,27 @@ run "printf 'one\\ntwo errors\\n' | srcgrep -H -n error - corpus/good/crlf.ini"
 
 say '' '# Mapped or read with read(): the same result either way.'
 run "srcgrep --mmap -c error corpus/good/syslog.log; srcgrep --no-mmap -c error corpus/good/syslog.log"
+
+say '' '# Compressed files are found by their content, not their names: xz,' \
+    '# zstd, bzip2, lz4, and gzip inside xz.  Lines are counted decoded.'
+run "srcgrep -n ERROR corpus/good/app.log.xz"
+run "srcgrep -c '\" 5\\d\\d ' corpus/good/access.log.bz2"
+run "srcgrep -o '\"type\":\"alert[a-z_]*\"' corpus/good/events.lz4 | sort | uniq -c"
+run "srcgrep -n -e TODO -e FIXME corpus/good/notes.md.zst"
+run "srcgrep -H '^2\\.5\\.[0-9]' corpus/good/archive.gz.xz"
+
+say '' '# srccat --layers names what was found, outermost first; srccat writes' \
+    '# the decoded text.'
+run "srccat --layers corpus/good/*.xz corpus/good/*.zst corpus/good/*.bz2 corpus/good/*.lz4"
+run "srccat corpus/good/archive.gz.xz | head -n 4"
+
+say '' '# --raw searches the bytes as stored, where the words are not to be seen.'
+run "srcgrep --raw -c ERROR corpus/good/app.log.xz"
+
+say '' '# Damaged files: the lines decoded before the damage are searched, then' \
+    '# the error names the file and the layer that met it; exit status 2.'
+run "srcgrep -c checksum corpus/bad/truncated.gz"
+run "srccat corpus/bad/garbage-after.gz"
 
 if locale -a 2>/dev/null | grep -qix 'C\.UTF-8\|C\.utf8'; then
     say '' '# In a UTF-8 locale, -i folds non-ASCII letters and . is one character.'

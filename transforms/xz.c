@@ -111,10 +111,15 @@ static int xz_error(struct bs_layer *l, struct xz *x, lzma_ret r)
     char need[32], have[32];
     switch (r) {
     case LZMA_MEMLIMIT_ERROR:
-        bs_format_size(need, sizeof need, lzma_memusage(&x->z));
         bs_format_size(have, sizeof have, l->src->opt.xz_memlimit);
-        return bs_limit_fail(l, BS_LIMIT_XZ_MEMORY, "needs %s of memory, above the limit of %s",
-                             need, have);
+        /* the threaded decoder reports what it holds, not what the block
+         * asked for: a figure only when it is the one that was refused */
+        if (lzma_memusage(&x->z) > l->src->opt.xz_memlimit) {
+            bs_format_size(need, sizeof need, lzma_memusage(&x->z));
+            return bs_limit_fail(l, BS_LIMIT_XZ_MEMORY, "needs %s of memory, above the limit of %s",
+                                 need, have);
+        }
+        return bs_limit_fail(l, BS_LIMIT_XZ_MEMORY, "needs more memory than the limit of %s", have);
     case LZMA_MEM_ERROR:
         return bs_decode_fail(l, BS_ENOMEM, "out of memory");
     case LZMA_FORMAT_ERROR:
