@@ -98,10 +98,18 @@ run() {
     "$BIN" -r "$REPS" -t "$TARGET_MS" -s "$SCAN" -L "$label" "$@" | tee -a "$LOG"
 }
 
+# the library's decoders need their libraries at link time
+CODEC_LIBS="$(pkg-config --libs zlib liblzma libzstd liblz4 2>/dev/null || echo -lz -llzma -lzstd -llz4) -lbz2"
+CODEC_CFLAGS=
+if pkg-config --exists libisal 2>/dev/null; then
+    CODEC_LIBS="$CODEC_LIBS -lisal"
+    CODEC_CFLAGS=-DHAVE_ISAL
+fi
+
 do_build() {
     make --no-print-directory build/libsrc.a
     mkdir -p $B
-    $CC -O2 -std=c17 -Wall -Wextra -Ilibsrc bench/mmapbench.c build/libsrc.a -lpthread \
+    $CC -O2 -std=c17 -Wall -Wextra -Ilibsrc bench/mmapbench.c build/libsrc.a $CODEC_LIBS -lpthread \
         -o $B/mmapbench
     echo "built $B/mmapbench"
 }
@@ -238,10 +246,10 @@ build_variant() {
     sed -i "$sed_expr" "$dir/src/base.c"
     for c in "$dir"/src/*.c; do
         $CC -std=c17 -Wall -Wextra -D_FILE_OFFSET_BITS=64 -O2 -g -fPIC -fvisibility=hidden \
-            -DLIBSRC_BUILDING -I"$dir/src" -c "$c" -o "$dir/obj/$(basename "$c" .c).o"
+            -DLIBSRC_BUILDING $CODEC_CFLAGS -I"$dir/src" -c "$c" -o "$dir/obj/$(basename "$c" .c).o"
     done
     ar rcs "$dir/libsrc.a" "$dir"/obj/*.o
-    $CC -O2 -std=c17 -Wall -Wextra -I"$dir/src" bench/mmapbench.c "$dir/libsrc.a" -lpthread \
+    $CC -O2 -std=c17 -Wall -Wextra -I"$dir/src" bench/mmapbench.c "$dir/libsrc.a" $CODEC_LIBS -lpthread \
         -o "$dir/mmapbench"
     echo "variant $v:"
     diff libsrc/base.c "$dir/src/base.c" | sed 's/^/    /' || true

@@ -112,10 +112,12 @@ enum {
 /* The decoded-bytes budget, against decompression bombs.  A decoding layer
  * fails with BS_LIMIT_DECODED once it has produced more than decode_floor
  * bytes AND more than decode_ratio times the bytes read from the base so
- * far.  Real data stays far below 4096:1 (deflate cannot exceed 1032:1, so
- * one gzip layer never trips it, and a 10 GB log compressed 500:1 is read
- * whole); a nested bomb (gzip of gzip is ~10^6:1, 42.zip far more) stops
- * after 1 GiB.  0 in either field turns the budget off. */
+ * far.  Text, logs included, compresses far below 4096:1 (deflate cannot
+ * exceed 1032:1, so one gzip layer never trips it, and a 10 GB log
+ * compressed 500:1 is read whole); a nested bomb (gzip of gzip is ~10^6:1,
+ * 42.zip far more) stops after 1 GiB.  Only near-constant data (one line
+ * repeated for gigabytes) squeezed by xz, zstd or bzip2 goes past the
+ * ratio; raise it for such files.  0 in either field turns the budget off. */
 #define BS_DECODE_FLOOR_DEFAULT ((uint64_t)1 << 30)
 #define BS_DECODE_RATIO_DEFAULT 4096u
 
@@ -252,7 +254,7 @@ BS_API int bs_push_lz4(byte_source *s);
 BS_API int bs_detect(byte_source *s, int max_depth);
 
 /* Moves the decoding layers of s to a thread of their own that decodes a
- * few 256 KiB chunks ahead of the reader, so that decoding and whatever
+ * few 1 MiB chunks ahead of the reader, so that decoding and whatever
  * the reader does with the bytes overlap on two cores.  Call it after the
  * layers are pushed (bs_detect); it adds a "readahead" layer on top, which
  * is read as any other.  Nothing is started (0 is returned) when the top

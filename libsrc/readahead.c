@@ -7,6 +7,7 @@
 #include "bs_private.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,8 @@ static int ra_init(struct bs_layer *l)
     pthread_cond_init(&ra->can_fill, NULL);
     pthread_cond_init(&ra->can_read, NULL);
     ra->below = l->below;
+    /* messages about this layer's window are about the decoded stream */
+    snprintf(l->label, sizeof l->label, "%s", l->below->label);
     for (int i = 0; i < RA_SLOTS; i++) {
         ra->slot[i].data = malloc(RA_CHUNK);
         if (!ra->slot[i].data)

@@ -317,7 +317,7 @@ int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_
     if (min > l->src->opt.window_max && l->end - l->start < min) {
         *p = l->buf ? l->buf + l->start : NULL;
         *avail = l->last_avail = l->end - l->start;
-        bs_fail(l, BS_ELIMIT, "%s: window of %zu bytes exceeds the %zu-byte limit", l->ops->name,
+        bs_fail(l, BS_ELIMIT, "%s: window of %zu bytes exceeds the %zu-byte limit", l->label,
                 min, l->src->opt.window_max);
         l->src->limit = BS_LIMIT_WINDOW;
         return BS_ELIMIT;

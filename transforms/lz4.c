@@ -21,9 +21,18 @@ static int frame_magic(const unsigned char *p, size_t n)
     return m == 0x184D2204u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
 }
 
-static int lz_bid(const unsigned char *p, size_t len, int at_end)
+static int lz_bid(const unsigned char *head, size_t len, int at_end)
 {
     (void)at_end;
+    /* past any skippable frames, as far as the bytes shown reach */
+    const unsigned char *p = head;
+    while (len >= 8 && (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18) {
+        uint64_t skip = 8 + (uint64_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
+        if (skip > len)
+            return 0;
+        p += skip;
+        len -= (size_t)skip;
+    }
     if (len < 7 || p[0] != 0x04 || p[1] != 0x22 || p[2] != 0x4d || p[3] != 0x18)
         return 0;
     /* FLG: version 01, reserved bit 1 clear; BD: reserved bits clear and a

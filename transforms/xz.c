@@ -46,7 +46,9 @@ static int xz_start(struct bs_layer *l, struct xz *x)
     mt.threads = o->threads > 0 ? (uint32_t)o->threads : lzma_cputhreads();
     if (mt.threads == 0)
         mt.threads = 1;
-    mt.memlimit_threading = limit;
+    /* no limit on decoding is no licence to take all memory for threads */
+    uint64_t quarter = lzma_physmem() / 4;
+    mt.memlimit_threading = quarter && quarter < limit ? quarter : limit;
     mt.memlimit_stop = limit;
     lzma_ret r = lzma_stream_decoder_mt(&x->z, &mt);
     if (r == LZMA_UNSUPPORTED_CHECK || r == LZMA_OPTIONS_ERROR || r == LZMA_PROG_ERROR)

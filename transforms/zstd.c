@@ -27,10 +27,19 @@ static int frame_magic(const unsigned char *p, size_t n)
 static int zs_bid(const unsigned char *p, size_t len, int at_end)
 {
     (void)at_end;
-    if (len < 5)
+    /* Skippable frames (pzstd writes one first) say nothing of the format:
+     * look past them, as far as the bytes shown reach, for a real frame. */
+    size_t off = 0;
+    while (len - off >= 8 && (le32(p + off) & 0xFFFFFFF0u) == 0x184D2A50u) {
+        uint64_t skip = 8 + (uint64_t)le32(p + off + 4);
+        if (skip > len - off)
+            return 0;
+        off += (size_t)skip;
+    }
+    if (len - off < 5)
         return 0;
     /* the frame header descriptor's bit 3 is reserved and must be 0 */
-    if (le32(p) == 0xFD2FB528u && !(p[4] & 8))
+    if (le32(p + off) == 0xFD2FB528u && !(p[off + 4] & 8))
         return 33;
     return 0;
 }
