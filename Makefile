@@ -49,7 +49,7 @@ CLI_COMMON := cli/matcher.c cli/scan.c cli/output.c cli/decode.c
 CLI_COMMON_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_COMMON))
 HDRS := $(wildcard libsrc/*.h) $(wildcard cli/*.h)
 
-.PHONY: all deps check test-run demo bench fuzz install uninstall clean
+.PHONY: all deps check test-run demo bench fuzz fuzz-run install uninstall clean
 all: $(B)/libsrc.a $(B)/libsrc.so $(B)/srcgrep $(B)/srccat
 
 $(B)/obj/libsrc/%.o $(B)/obj/transforms/%.o: ALL_CFLAGS += -fPIC -fvisibility=hidden -DLIBSRC_BUILDING $(CODEC_CFLAGS)
@@ -104,15 +104,44 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(B)
 
+# Every tests/fuzz/fuzz_*.c is a libFuzzer harness, built with the library
+# from source and run for FUZZ_SECONDS on its own corpus (build/fuzz/corpus-NAME).
+# fuzz_layers reads two selector bytes before its data (which decoder, how
+# the input is split): its seeds are corpus/good as it is, and compressed by
+# each tool, behind the selector for that decoder or for detection.  A crash
+# is left in build/fuzz as crash-*; every harness runs before make fails.
 FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -std=c17 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+  -fno-sanitize-recover=all -Ilibsrc -Icli -DLIBSRC_BUILDING
 fuzz:
 	@tools/deps.sh fuzz
-	@mkdir -p build/fuzz
-	clang -std=c17 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -Ilibsrc -Icli -DLIBSRC_BUILDING \
-	  $$(pkg-config --cflags libpcre2-8) -o build/fuzz/fuzz_memory tests/fuzz/fuzz_memory.c \
-	  $(LIB_SRC) $(CLI_COMMON) $$(pkg-config --libs libpcre2-8) -lpthread
-	@mkdir -p build/fuzz/corpus && cp corpus/good/* build/fuzz/corpus/ 2>/dev/null || true
-	cd build/fuzz && ./fuzz_memory -max_total_time=$(FUZZ_SECONDS) -max_len=65536 corpus
+	@$(MAKE) --no-print-directory fuzz-run
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(CLI_COMMON) $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(PCRE2_CFLAGS) $(CODEC_CFLAGS) -o $@ $< $(LIB_SRC) $(CLI_COMMON) \
+	  $(PCRE2_LIBS) $(CODEC_LIBS) -lpthread
+
+fuzz-run: $(FUZZ_BIN)
+	@mkdir -p build/fuzz/corpus-fuzz_memory && cp corpus/good/* build/fuzz/corpus-fuzz_memory/
+	@d=build/fuzz/corpus-fuzz_layers; mkdir -p $$d; \
+	for f in corpus/good/*; do \
+	  b=$$(basename $$f); \
+	  { printf '\006\001'; cat $$f; } >$$d/detect-$$b; \
+	  for t in 0:gzip 1:gzip 113:gzip 2:xz 10:xz 3:zstd 19:zstd 4:bzip2 36:bzip2 5:lz4 69:lz4 6:gzip 7:xz 22:zstd; do \
+	    k=$${t%%:*}; z=$${t#*:}; \
+	    command -v $$z >/dev/null || continue; \
+	    { printf "\\$$(printf %o $$k)\\001"; $$z -c <$$f; } >$$d/$$z-$$k-$$b; \
+	  done; \
+	done
+	@st=0; for h in $(notdir $(FUZZ_BIN)); do \
+	  echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
+	  mkdir -p build/fuzz/corpus-$$h; \
+	  (cd build/fuzz && ./$$h -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=30 \
+	    corpus-$$h) || st=1; \
+	done; exit $$st
 
 # Made at every install: it records PREFIX, which may differ between runs.
 .PHONY: $(B)/libsrc.pc

@@ -31,6 +31,13 @@ struct gz {
     uint32_t isize;     /* its length mod 2^32 */
     uint64_t in_pos;    /* bytes consumed from the layer below */
     unsigned members;
+    /* ISA-L engine: its bit buffer reads up to 8 bytes ahead, and the
+     * deflate data can end (in a later call, once buffered output is out)
+     * with some of them belonging to the trailer.  So the last `held`
+     * bytes it has taken stay unconsumed in the layer below until the
+     * end is known; `in_done`: the end was seen, only output is left. */
+    size_t held;
+    int in_done;
 };
 
 /* Checks the fixed part of a member header and the first deflate block's
@@ -155,6 +162,8 @@ static int parse_header(struct bs_layer *l, struct gz *g)
     else {
         isal_inflate_reset(g->isal);
         g->isal->crc_flag = ISAL_GZIP_NO_HDR;
+        g->held = 0;
+        g->in_done = 0;
     }
 #endif
     g->phase = BODY;
@@ -162,16 +171,20 @@ static int parse_header(struct bs_layer *l, struct gz *g)
 }
 
 /* Inflates from input p[0..n) into out[0..cap); *used and *made say how
- * much was taken and produced.  Returns 1 at the end of the deflate data,
- * 0 to go on, or a negative status. */
+ * much was taken and produced, *keep how many of the bytes taken (counting
+ * those held from earlier calls) must stay unconsumed below.  Returns 1 at
+ * the end of the deflate data, 0 to go on, or a negative status. */
 static int inflate_some(struct bs_layer *l, struct gz *g, const unsigned char *p, size_t n,
-                        unsigned char *out, size_t cap, size_t *used, size_t *made)
+                        unsigned char *out, size_t cap, size_t *used, size_t *made, size_t *keep)
 {
     uint32_t in = n > (1u << 30) ? 1u << 30 : (uint32_t)n;
     uint32_t room = cap > (1u << 30) ? 1u << 30 : (uint32_t)cap;
+    *keep = 0;
 #ifdef HAVE_ISAL
     if (g->use_isal) {
         struct inflate_state *s = g->isal;
+        if (g->in_done)
+            in = 0;
         s->next_in = (uint8_t *)p;
         s->avail_in = in;
         s->next_out = out;
@@ -179,6 +192,13 @@ static int inflate_some(struct bs_layer *l, struct gz *g, const unsigned char *p
         int rc = isal_inflate(s);
         *used = in - s->avail_in;
         *made = room - s->avail_out;
+        /* ISA-L's decoder (2.30) moves its output pointer past a copy
+         * before it checks the copy's distance: on a bad distance or
+         * distance code, up to 258 bytes it never wrote (stale buffer
+         * contents) end what it reports.  Those are dropped, with any good
+         * ones among them, as the stream is broken anyway. */
+        if (rc == ISAL_INVALID_SYMBOL || rc == ISAL_INVALID_LOOKBACK)
+            *made = *made > 258 ? *made - 258 : 0;
         switch (rc) {
         case ISAL_DECOMP_OK:
         case ISAL_END_INPUT:
@@ -193,11 +213,19 @@ static int inflate_some(struct bs_layer *l, struct gz *g, const unsigned char *p
         default:
             return bs_decode_fail(l, BS_EFORMAT, "inflate: corrupt data (ISA-L error %d)", rc);
         }
-        if (s->block_state == ISAL_BLOCK_FINISH) {
-            /* ISA-L reads ahead 64 bits at a time: whole bytes still in its
-             * bit buffer belong to the trailer, not to the deflate data */
+        size_t taken = g->held + *used;
+        if (!g->in_done && (s->block_state == ISAL_BLOCK_INPUT_DONE ||
+                            s->block_state == ISAL_BLOCK_FINISH)) {
+            /* whole bytes still in the bit buffer follow the deflate data:
+             * they are the trailer's, left below for it (never more than
+             * were held back, as the buffer holds at most 8) */
             size_t back = (size_t)(s->read_in_length > 0 ? s->read_in_length / 8 : 0);
-            *used = back < *used ? *used - back : 0;
+            *keep = back < taken ? back : taken;
+            g->in_done = 1;
+        } else if (!g->in_done) {
+            *keep = taken < 8 ? taken : 8;
+        }
+        if (s->block_state == ISAL_BLOCK_FINISH) {
             g->crc = s->crc;
             g->isize = s->total_out;
             return 1;
@@ -263,7 +291,10 @@ static int after_member(struct bs_layer *l, struct gz *g)
     if (rc < 0)
         return rc;
     if (p[0] == 0x1f) {
-        rc = below_peek(l, 10, &p, &n);
+        /* 11 bytes, so that header_bits sees the first block's type
+         * however the input is split (an answer that depended on the
+         * split would make the same bytes garbage or a broken member) */
+        rc = below_peek(l, 11, &p, &n);
         if (rc < 0)
             return rc;
         if (header_bits(p, n) && n >= 10) {
@@ -306,14 +337,18 @@ static int gz_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
             rc = after_member(l, g);
         } else {
             const unsigned char *p;
-            size_t n, used = 0, made = 0;
-            int prc = below_peek(l, 1, &p, &n);
+            size_t n, used = 0, made = 0, keep = 0;
+            /* the held bytes are at the start of the window below */
+            int prc = below_peek(l, g->held + 1, &p, &n);
             if (prc < 0) {
                 rc = prc;
                 break;
             }
-            int end = inflate_some(l, g, p, n, dst + made_total, cap - made_total, &used, &made);
-            below_consume(l, g, used);
+            size_t fresh = n > g->held ? n - g->held : 0;
+            int end = inflate_some(l, g, p + g->held, fresh, dst + made_total, cap - made_total,
+                                   &used, &made, &keep);
+            below_consume(l, g, g->held + used - keep);
+            g->held = g->in_done ? 0 : keep;
             made_total += made;
             if (end < 0) {
                 rc = end;
@@ -322,7 +357,8 @@ static int gz_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
             if (end == 1) {
                 g->phase = TRAILER;
             } else if (used == 0 && made == 0) {
-                if (prc == BS_END)
+                /* fewer bytes than asked for: the end of the input */
+                if (fresh == 0)
                     rc = bs_decode_fail(l, BS_EFORMAT, "unexpected end of stream");
                 else
                     rc = bs_decode_fail(l, BS_EFORMAT, "inflate: no progress");
@@ -352,7 +388,8 @@ static int gz_init_engine(struct bs_layer *l, int use_isal)
     g->phase = HEADER;
 #ifdef HAVE_ISAL
     if (use_isal) {
-        g->isal = malloc(sizeof *g->isal);
+        /* zeroed: see inflate_some on what ISA-L may hand out of it */
+        g->isal = calloc(1, sizeof *g->isal);
         if (!g->isal)
             return bs_decode_fail(l, BS_ENOMEM, "out of memory");
         isal_inflate_init(g->isal);
