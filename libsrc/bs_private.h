@@ -72,6 +72,7 @@ struct bs_layer {
     size_t last_avail;/* size of the last window handed out, for consume */
     uint64_t consumed;
     uint64_t produced;   /* bytes read() has returned, for the budget */
+    int threaded;        /* the layer decodes on threads of its own */
 };
 
 struct byte_source {

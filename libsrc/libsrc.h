@@ -258,7 +258,8 @@ BS_API int bs_detect(byte_source *s, int max_depth);
  * the reader does with the bytes overlap on two cores.  Call it after the
  * layers are pushed (bs_detect); it adds a "readahead" layer on top, which
  * is read as any other.  Nothing is started (0 is returned) when the top
- * layer does not decode or the base is a file under 1 MiB, where a thread
+ * layer does not decode, decodes on threads of its own already (xz with
+ * several threads), or the base is a file under 1 MiB, where a thread
  * costs more than it saves; 1 when the thread runs; a negative status if
  * it could not be started.  Failures of the layers below reach the reader
  * after the bytes decoded before them, with the same message.  The thread

@@ -51,6 +51,7 @@ static int xz_start(struct bs_layer *l, struct xz *x)
     mt.memlimit_threading = quarter && quarter < limit ? quarter : limit;
     mt.memlimit_stop = limit;
     lzma_ret r = lzma_stream_decoder_mt(&x->z, &mt);
+    l->threaded = r == LZMA_OK && mt.threads > 1;
     if (r == LZMA_UNSUPPORTED_CHECK || r == LZMA_OPTIONS_ERROR || r == LZMA_PROG_ERROR)
         r = lzma_stream_decoder(&x->z, limit, 0);
     if (r != LZMA_OK)
