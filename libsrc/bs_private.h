@@ -134,6 +134,32 @@ int bs_base_open_path(byte_source *s, const char *path);
 int bs_base_open_fd(byte_source *s, int fd, int own_fd);
 int bs_base_open_memory(byte_source *s, const void *data, size_t len);
 
+/* For decoders of a sequence of frames (transforms/frames.c).  `step`
+ * decodes from in[0..*used) into out[0..*made), setting both to what it
+ * took and gave, and returns 1 inside a frame, 0 when one has just ended,
+ * or a negative status after failing l.  in_frame starts at 1, so that
+ * empty input is a truncated frame, not an empty stream. */
+struct bs_frames {
+    int (*is_frame)(const unsigned char *p, size_t n);
+    int (*step)(struct bs_layer *l, const unsigned char *in, size_t *used, unsigned char *out,
+                size_t *made);
+    int in_frame;
+    uint64_t in_pos;   /* bytes consumed from the layer below */
+};
+int bs_frames_read(struct bs_layer *l, struct bs_frames *f, unsigned char *dst, size_t cap,
+                   size_t *got);
+
+/* Skippable frames (magic 0x184D2A5?, shared by zstd and lz4) say nothing
+ * of the format: the offset past those at the start of p[0..len), or
+ * SIZE_MAX when one reaches past len. */
+size_t bs_skip_skippable(const unsigned char *p, size_t len);
+int bs_is_skippable(const unsigned char *p, size_t len);
+
+static inline uint32_t bs_le32(const unsigned char *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* The registry of transform layers, NULL-terminated (registry.c). */
 extern const struct bs_layer_ops *const bs_registry[];
 

@@ -4,36 +4,29 @@
 #include "bs_private.h"
 
 #include <lz4frame.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 struct lz {
     LZ4F_dctx *d;
-    size_t hint;     /* LZ4F_decompress's last return: 0 between frames */
-    uint64_t in_pos; /* bytes consumed from the layer below */
+    struct bs_frames f;
 };
 
 /* An lz4 frame or a skippable frame starts here. */
 static int frame_magic(const unsigned char *p, size_t n)
 {
-    if (n < 4)
-        return 0;
-    uint32_t m = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-    return m == 0x184D2204u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
+    return n >= 4 && (bs_le32(p) == 0x184D2204u || bs_is_skippable(p, n));
 }
 
 static int lz_bid(const unsigned char *head, size_t len, int at_end)
 {
     (void)at_end;
-    /* past any skippable frames, as far as the bytes shown reach */
-    const unsigned char *p = head;
-    while (len >= 8 && (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18) {
-        uint64_t skip = 8 + (uint64_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
-        if (skip > len)
-            return 0;
-        p += skip;
-        len -= (size_t)skip;
-    }
-    if (len < 7 || p[0] != 0x04 || p[1] != 0x22 || p[2] != 0x4d || p[3] != 0x18)
+    size_t off = bs_skip_skippable(head, len);
+    if (off == SIZE_MAX)
+        return 0;
+    const unsigned char *p = head + off;
+    len -= off;
+    if (len < 7 || bs_le32(p) != 0x184D2204u)
         return 0;
     /* FLG: version 01, reserved bit 1 clear; BD: reserved bits clear and a
      * block size of 4 to 7 */
@@ -43,13 +36,25 @@ static int lz_bid(const unsigned char *head, size_t len, int at_end)
     return 44;
 }
 
+static int lz_step(struct bs_layer *l, const unsigned char *in, size_t *used, unsigned char *out,
+                   size_t *made)
+{
+    struct lz *z = l->state;
+    size_t r = LZ4F_decompress(z->d, out, made, in, used, NULL);
+    if (LZ4F_isError(r))
+        return bs_decode_fail(l, BS_EFORMAT, "%s", LZ4F_getErrorName(r));
+    return r != 0;
+}
+
 static int lz_init(struct bs_layer *l)
 {
     struct lz *z = calloc(1, sizeof *z);
     if (!z)
         return bs_decode_fail(l, BS_ENOMEM, "out of memory");
     l->state = z;
-    z->hint = 1;
+    z->f.is_frame = frame_magic;
+    z->f.step = lz_step;
+    z->f.in_frame = 1;
     if (LZ4F_isError(LZ4F_createDecompressionContext(&z->d, LZ4F_VERSION)))
         return bs_decode_fail(l, BS_ENOMEM, "out of memory");
     return BS_OK;
@@ -58,38 +63,8 @@ static int lz_init(struct bs_layer *l)
 static int lz_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
 {
     struct lz *z = l->state;
-    *got = 0;
-    for (;;) {
-        const unsigned char *p;
-        size_t n;
-        int prc = bs_layer_peek(l->below, 1, &p, &n);
-        if (prc < 0)
-            return prc;
-        if (prc == BS_END && z->hint == 0)
-            return *got ? BS_OK : BS_END;
-        if (z->hint == 0) {
-            prc = bs_layer_peek(l->below, 4, &p, &n);
-            if (prc < 0)
-                return prc;
-            if (!frame_magic(p, n))
-                return bs_decode_fail(l, BS_EFORMAT, "trailing garbage at byte %llu ignored",
-                                      (unsigned long long)z->in_pos);
-        }
-        size_t in = n, out = cap - *got;
-        size_t r = LZ4F_decompress(z->d, dst + *got, &out, p, &in, NULL);
-        bs_layer_consume(l->below, in);
-        z->in_pos += in;
-        *got += out;
-        if (LZ4F_isError(r))
-            return bs_decode_fail(l, BS_EFORMAT, "%s", LZ4F_getErrorName(r));
-        z->hint = r;
-        if (*got == cap || (*got && in == n))
-            return BS_OK;
-        if (prc == BS_END && in == 0 && out == 0)
-            return bs_decode_fail(l, BS_EFORMAT, "unexpected end of stream");
-    }
+    return bs_frames_read(l, &z->f, dst, cap, got);
 }
-
 static void lz_close(struct bs_layer *l)
 {
     struct lz *z = l->state;
