@@ -77,6 +77,26 @@ int decode_option(struct decode_cfg *d, int opt, const char *arg, const char *pr
         return 1;
     case DECODE_OPT_MMAP: d->bopt.mmap_mode = BS_MMAP_ALWAYS; return 1;
     case DECODE_OPT_NO_MMAP: d->bopt.mmap_mode = BS_MMAP_NEVER; return 1;
+    case DECODE_OPT_ENCODING:
+        d->bopt.encoding[0] = 0;
+        if (strcmp(arg, "none") == 0) {
+            d->bopt.text = BS_TEXT_NONE;
+            return 1;
+        }
+        if (d->bopt.text == BS_TEXT_NONE)
+            d->bopt.text = BS_TEXT_AUTO;
+        if (strcmp(arg, "auto") == 0)
+            return 1;
+        if (strlen(arg) >= sizeof d->bopt.encoding || !bs_encoding_supported(arg)) {
+            fprintf(stderr, "%s: unknown encoding '%s'\n", prog, arg);
+            exit(2);
+        }
+        memcpy(d->bopt.encoding, arg, strlen(arg) + 1);
+        return 1;
+    case DECODE_OPT_NO_GUESS:
+        if (d->bopt.text == BS_TEXT_AUTO)
+            d->bopt.text = BS_TEXT_BOM;
+        return 1;
     }
     return 0;
 }

@@ -21,7 +21,9 @@ enum {
     DECODE_OPT_XZ_MEMLIMIT,
     DECODE_OPT_ZSTD_WLOG,
     DECODE_OPT_MMAP,
-    DECODE_OPT_NO_MMAP
+    DECODE_OPT_NO_MMAP,
+    DECODE_OPT_ENCODING,
+    DECODE_OPT_NO_GUESS
 };
 
 /* getopt_long entries for the options above, for a program's table. */
@@ -33,7 +35,9 @@ enum {
     {"xz-memlimit", required_argument, 0, DECODE_OPT_XZ_MEMLIMIT},       \
     {"zstd-window-log-max", required_argument, 0, DECODE_OPT_ZSTD_WLOG}, \
     {"mmap", no_argument, 0, DECODE_OPT_MMAP},                           \
-    {"no-mmap", no_argument, 0, DECODE_OPT_NO_MMAP}
+    {"no-mmap", no_argument, 0, DECODE_OPT_NO_MMAP},                     \
+    {"encoding", required_argument, 0, DECODE_OPT_ENCODING},             \
+    {"no-utf16-guess", no_argument, 0, DECODE_OPT_NO_GUESS}
 
 /* The --help lines for them. */
 #define DECODE_HELP                                                                  \
@@ -43,7 +47,10 @@ enum {
     "      --decode-ratio=N      ...and stop beyond N times the input (default 4096)\n" \
     "      --xz-memlimit=SIZE    memory the xz decoder may use (default 256M)\n"    \
     "      --zstd-window-log-max=N  largest zstd window, 2^N bytes (default 27)\n"  \
-    "      --mmap, --no-mmap     force or forbid memory maps for regular files\n"
+    "      --mmap, --no-mmap     force or forbid memory maps for regular files\n"    \
+    "      --encoding=NAME       charset of text without a BOM (latin1, cp1252,\n"  \
+    "                            shift_jis, ...); none: bytes, BOM and all\n"     \
+    "      --no-utf16-guess      only a BOM makes text UTF-16\n"
 
 void decode_cfg_init(struct decode_cfg *d);
 

@@ -18,11 +18,15 @@
 
 struct bs_layer;
 
-/* One kind of layer.  A layer produces bytes either by copying into its
- * window buffer (read) or, for bases that already hold everything in
- * memory, by pointing at them (the core handles `direct` layers itself). */
+/* One kind of layer.  A layer produces bytes by copying into its window
+ * buffer (read); a base that already holds everything in memory points at
+ * it instead (the core handles `direct` layers itself); a transform without
+ * read() passes the windows of the layer below through untouched, having
+ * consumed what it hides (a BOM) in init. */
 /* bs_layer_ops.flags */
 #define BS_OPS_DECODES 1   /* output counts against the decoded-bytes budget */
+#define BS_OPS_TEXT 2      /* output is UTF-8 text: detection ends after it */
+#define BS_OPS_WORK 4      /* costs enough per byte that readahead pays */
 
 struct bs_layer_ops {
     int version;        /* BS_OPS_VERSION */
@@ -73,6 +77,7 @@ struct bs_layer {
     uint64_t consumed;
     uint64_t produced;   /* bytes read() has returned, for the budget */
     int threaded;        /* the layer decodes on threads of its own */
+    const char *arg;     /* during init only: bs_layer_add_arg's argument */
 };
 
 struct byte_source {
@@ -128,6 +133,10 @@ int bs_copy_guarded(byte_source *s, void *dst, const void *src, size_t n);
 /* Allocates a layer of the given kind and makes it the new top of s.
  * Called by the bases (with below == NULL) and by bs_push. */
 int bs_layer_add(byte_source *s, const struct bs_layer_ops *ops, struct bs_layer **out);
+/* The same with an argument for init to read in l->arg (a charset name);
+ * it is not kept after init returns. */
+int bs_layer_add_arg(byte_source *s, const struct bs_layer_ops *ops, const char *arg,
+                     struct bs_layer **out);
 
 /* Base openers (base.c). */
 int bs_base_open_path(byte_source *s, const char *path);
@@ -162,5 +171,19 @@ static inline uint32_t bs_le32(const unsigned char *p)
 
 /* The registry of transform layers, NULL-terminated (registry.c). */
 extern const struct bs_layer_ops *const bs_registry[];
+
+extern const struct bs_layer_ops bs_gzip_ops, bs_gzip_zlib_ops, bs_xz_ops, bs_zstd_ops,
+    bs_bzip2_ops, bs_lz4_ops, bs_utf8_ops, bs_utf16le_ops, bs_utf16be_ops, bs_utf32le_ops,
+    bs_utf32be_ops, bs_iconv_ops;
+
+/* The UTF-16 guess for text without a BOM (transforms/unicode.c): the
+ * layer for the byte order p[0..n) is in, or NULL when it does not look
+ * like UTF-16 (the rule is documented with bs_detect). */
+const struct bs_layer_ops *bs_utf16_guess(const unsigned char *p, size_t n);
+
+/* The text step of bs_detect once nothing bids on p[0..n), the head of
+ * the top layer: pushes opt.encoding's layer, or the guessed UTF-16 one.
+ * Returns 1 if it pushed a layer, 0 if not, or a negative status. */
+int bs_detect_text(byte_source *s, const unsigned char *p, size_t n);
 
 #endif

@@ -129,6 +129,19 @@ enum {
  * frames made with --long=31 need `zstd --memory=2GB` or this raised). */
 #define BS_ZSTD_WINDOW_LOG_MAX_DEFAULT 27
 
+/* What bs_detect does with text, once no compression layer bids
+ * (bs_options.text).  A byte order mark always decides where text layers
+ * are allowed: UTF-8's is removed, UTF-16 and UTF-32 (either byte order)
+ * are transcoded to UTF-8 without it. */
+enum {
+    BS_TEXT_AUTO = 0, /* BOM; else bs_options.encoding if set; else the UTF-16 guess */
+    BS_TEXT_BOM = 1,  /* BOM; else bs_options.encoding if set; never a guess */
+    BS_TEXT_NONE = 2  /* no text layers: bytes as they are, BOM and all */
+};
+
+/* Room for a charset name in bs_options.encoding, NUL included. */
+#define BS_ENCODING_MAX 64
+
 /* Options for opening a source.  Always start from bs_options_init() so
  * that fields added later get their defaults. */
 typedef struct bs_options {
@@ -141,6 +154,10 @@ typedef struct bs_options {
     uint64_t xz_memlimit;     /* bytes the xz decoder may allocate */
     int zstd_window_log_max;  /* 10..31 */
     int threads;              /* decoder threads (xz); 0 = one per core */
+    int text;                 /* BS_TEXT_AUTO, BS_TEXT_BOM or BS_TEXT_NONE */
+    /* Charset of text without a BOM, for bs_detect: any name
+     * bs_push_encoding takes; "" (the default) means UTF-8 or bytes. */
+    char encoding[BS_ENCODING_MAX];
 } bs_options;
 
 /* Fills *opt with the defaults above. */
@@ -241,13 +258,52 @@ BS_API int bs_push_zstd(byte_source *s);
 BS_API int bs_push_bzip2(byte_source *s);
 BS_API int bs_push_lz4(byte_source *s);
 
+/* Text layers.  Each produces UTF-8 and removes a byte order mark at the
+ * start of its input if there is one.  Input that is not valid in the
+ * charset never stops the stream: a lone surrogate, a UTF-32 value above
+ * U+10FFFF or in the surrogate range, an odd byte at the end, a byte
+ * sequence iconv refuses all become U+FFFD (EF BF BD) and decoding goes
+ * on.  A unit, surrogate pair or multi-byte sequence split between two
+ * windows of the layer below is put together, not replaced.  UTF-16 and
+ * UTF-32 are converted by the library itself; other charsets by iconv(3).
+ * Each returns BS_OK or a negative status; bs_push() knows them as
+ * "utf-8", "utf-16le", "utf-16be", "utf-32le" and "utf-32be". */
+BS_API int bs_push_utf8(byte_source *s);       /* removes a BOM, passes the rest */
+BS_API int bs_push_utf16le(byte_source *s);
+BS_API int bs_push_utf16be(byte_source *s);
+BS_API int bs_push_utf32le(byte_source *s);
+BS_API int bs_push_utf32be(byte_source *s);
+/* Any charset iconv_open(3) knows, converted by iconv: "latin1",
+ * "cp1252", "shift_jis", "gb18030", "koi8-r", ...  The layer's label is
+ * the name given.  BS_EUNSUPPORTED ("unknown encoding NAME") if iconv
+ * does not know it. */
+BS_API int bs_push_iconv(byte_source *s, const char *charset);
+/* By name, whatever converts it best: "utf-8", "utf-16le", "utf-16be",
+ * "utf-32le", "utf-32be" (case, '-' and '_' do not matter; "utf-16" and
+ * "utf-32" without a byte order mean little-endian, as Windows writes
+ * them) get the layers above, any other name bs_push_iconv. */
+BS_API int bs_push_encoding(byte_source *s, const char *name);
+/* 1 if bs_push_encoding would accept `name`, 0 if not. */
+BS_API int bs_encoding_supported(const char *name);
+
 /* Detects what the data is from its first 512 bytes and pushes the layer
  * that decodes it, then looks at that layer's output the same way, until
  * no layer bids: a gzip of an xz becomes file > gzip > xz.  Each layer
  * bids the number of header bits it checked (magic, reserved bits, header
  * checksums), the highest bid wins (libarchive's choose_filters); data whose
  * header does not check out is left as it is.  File names are never
- * consulted.  Returns the number of layers pushed, or a negative status:
+ * consulted.
+ *
+ * Text comes last, as opt.text says: a byte order mark bids like a magic
+ * number (file > gzip > utf-16le); without one, opt.encoding if it is set
+ * (a BOM wins over it); else, under BS_TEXT_AUTO, the UTF-16 guess: the
+ * first 4 KiB the layer below already holds (at least 512 bytes, or all
+ * there is) read as UTF-16 in one byte order is code units that are all
+ * characters of text (no U+0000, no C0 control but tab, line feed,
+ * vertical tab, form feed, carriage return and escape, no unpaired
+ * surrogate, no U+FFFE or U+FFFF), and at least half of them, and at least
+ * two, are ASCII, so that every other byte is mostly NUL.  Nothing else is guessed.
+ * Detection ends with a text layer.  Returns the number of layers pushed, or a negative status:
  * a chain deeper than `max_depth` (BS_DEPTH_DEFAULT is a sane choice) fails
  * with BS_ELIMIT / BS_LIMIT_DEPTH, which is also how a gzip quine ends. */
 #define BS_DEPTH_DEFAULT 8

@@ -157,6 +157,7 @@ static byte_source *handle_new(const char *name, const bs_options *opt)
         s->opt.window = BS_WINDOW_DEFAULT;
     if (s->opt.window_max < s->opt.window)
         s->opt.window_max = s->opt.window;
+    s->opt.encoding[sizeof s->opt.encoding - 1] = 0;
     if (s->opt.zstd_window_log_max < 10 || s->opt.zstd_window_log_max > 31)
         s->opt.zstd_window_log_max = BS_ZSTD_WINDOW_LOG_MAX_DEFAULT;
     const char *nm = name ? name : "(unnamed)";
@@ -207,6 +208,12 @@ int bs_open_memory(byte_source **out, const void *data, size_t len, const char *
 
 int bs_layer_add(byte_source *s, const struct bs_layer_ops *ops, struct bs_layer **out)
 {
+    return bs_layer_add_arg(s, ops, NULL, out);
+}
+
+int bs_layer_add_arg(byte_source *s, const struct bs_layer_ops *ops, const char *arg,
+                     struct bs_layer **out)
+{
     int max = (int)(sizeof s->layers / sizeof s->layers[0]);
     if (s->nlayers >= max) {
         bs_set_error(s, BS_ELIMIT, "more than %d layers", max);
@@ -220,9 +227,11 @@ int bs_layer_add(byte_source *s, const struct bs_layer_ops *ops, struct bs_layer
     l->ops = ops;
     l->src = s;
     l->below = s->top;
+    l->arg = arg;
     snprintf(l->label, sizeof l->label, "%s", ops->name);
     if (ops->init) {
         int rc = ops->init(l);
+        l->arg = NULL;
         if (rc < 0) {
             if (ops->close)
                 ops->close(l);
@@ -297,6 +306,11 @@ static int make_room(struct bs_layer *l, size_t min)
 
 int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_t *avail)
 {
+    if (l->below && !l->ops->read) {
+        int rc = bs_layer_peek(l->below, min, p, avail);
+        l->last_avail = *avail;
+        return rc;
+    }
     if (l->direct || !l->ops->read) {
         /* after a fault the mapping is not to be touched again */
         size_t n = l->status < 0 ? 0 : l->dlen - l->dpos;
@@ -351,6 +365,11 @@ int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_
 int bs_layer_read_into(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
 {
     *got = 0;
+    if (l->below && !l->ops->read) {
+        int rc = bs_layer_read_into(l->below, dst, cap, got);
+        l->consumed += *got;
+        return rc;
+    }
     size_t have = l->end - l->start;
     if (have) {
         size_t k = have < cap ? have : cap;
@@ -389,6 +408,8 @@ int bs_layer_consume(struct bs_layer *l, size_t n)
                             l->last_avail);
     l->last_avail -= n;
     l->consumed += n;
+    if (l->below && !l->ops->read)
+        return bs_layer_consume(l->below, n);
     if (l->direct || !l->ops->read)
         l->dpos += n;
     else
@@ -555,16 +576,23 @@ int bs_detect(byte_source *s, int max_depth)
         const struct bs_layer_ops *best = NULL;
         int best_bid = 0;
         for (int i = 0; bs_registry[i]; i++) {
-            if (!bs_registry[i]->bid)
+            const struct bs_layer_ops *o = bs_registry[i];
+            if (!o->bid || ((o->flags & BS_OPS_TEXT) && s->opt.text == BS_TEXT_NONE))
                 continue;
-            int b = bs_registry[i]->bid(p, n, at_end);
+            int b = o->bid(p, n, at_end);
             if (b > best_bid) {
                 best_bid = b;
-                best = bs_registry[i];
+                best = o;
             }
         }
-        if (!best)
-            return pushed;
+        if (!best) {
+            if (pushed >= max_depth) {
+                /* no room for a text layer; bytes as they are, then */
+                return pushed;
+            }
+            rc = bs_detect_text(s, p, n);
+            return rc < 0 ? rc : pushed + rc;
+        }
         if (pushed >= max_depth) {
             bs_set_error(s, BS_ELIMIT, "more than %d nested layers (%s inside %s)", max_depth,
                          best->name, s->top->label);
@@ -575,5 +603,7 @@ int bs_detect(byte_source *s, int max_depth)
         if (rc < 0)
             return rc;
         pushed++;
+        if (best->flags & BS_OPS_TEXT)
+            return pushed;
     }
 }
