@@ -7,4 +7,5 @@ B=${1:-build}
 dir=$(dirname "$0")
 sh "$dir/search.sh" "$B"
 sh "$dir/compress.sh" "$B"
+sh "$dir/encoding.sh" "$B"
 sh "$dir/run_mmap.sh" build data sizes dir
