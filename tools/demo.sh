@@ -100,6 +100,24 @@ say '' '# Damaged files: the lines decoded before the damage are searched, then'
 run "srcgrep -c checksum corpus/bad/truncated.gz"
 run "srccat corpus/bad/garbage-after.gz"
 
+say '' '# Text in other encodings is converted to UTF-8 before the search.' \
+    '# A byte order mark decides: an event export in UTF-16 (as Windows' \
+    '# PowerShell writes it), also inside gzip.'
+run "srcgrep -n ',Error,' corpus/good/events-utf16.csv"
+run "srcgrep -c Critical corpus/good/events-utf16.csv.gz"
+say '' '# Without a mark, mostly ASCII UTF-16 is still recognized (a robocopy log).'
+run "srcgrep -n 'ERROR [0-9]+' corpus/good/robocopy-nobom.log"
+say '' '# A UTF-8 mark is removed, so ^ anchors at the first real character.'
+run "srcgrep -n '^sku,' corpus/good/excel-bom.csv"
+say '' '# Other charsets are never guessed: --encoding names them (any iconv name).'
+run "srcgrep -c 'Zürich' corpus/good/kunden-latin1.csv"
+run "srcgrep --encoding=latin1 'Zürich' corpus/good/kunden-latin1.csv"
+run "srcgrep --encoding=shift_jis -n 'エラー' corpus/good/orders-sjis.csv"
+run "srccat --layers corpus/good/events-utf16.csv.gz corpus/good/robocopy-nobom.log corpus/good/excel-bom.csv"
+say '' '# A UTF-16 file cut inside a character: the piece becomes U+FFFD (shown' \
+    '# here by od), and everything before it is searched.'
+run "srccat corpus/bad/cut-utf16.csv | tail -c 12 | od -c | head -n 2"
+
 if locale -a 2>/dev/null | grep -qix 'C\.UTF-8\|C\.utf8'; then
     say '' '# In a UTF-8 locale, -i folds non-ASCII letters and . is one character.'
     run "LC_ALL=C.UTF-8 srcgrep -i -o 'été|FAÇADE|caf.' corpus/good/utf8.txt"
