@@ -41,15 +41,16 @@ enum {
 
 /* The --help lines for them. */
 #define DECODE_HELP                                                                  \
-    "      --raw                 search bytes as stored: no decompression\n"        \
+    "      --raw                 bytes as stored: no decoding at all\n"            \
     "      --max-layers=N        decode at most N nested layers (default 8)\n"      \
     "      --decode-limit=SIZE   bomb guard: decode at least SIZE (default 1G)...\n" \
     "      --decode-ratio=N      ...and stop beyond N times the input (default 4096)\n" \
     "      --xz-memlimit=SIZE    memory the xz decoder may use (default 256M)\n"    \
     "      --zstd-window-log-max=N  largest zstd window, 2^N bytes (default 27)\n"  \
     "      --mmap, --no-mmap     force or forbid memory maps for regular files\n"    \
-    "      --encoding=NAME       charset of text without a BOM (latin1, cp1252,\n"  \
-    "                            shift_jis, ...); none: bytes, BOM and all\n"     \
+    "      --encoding=NAME       charset of text without a BOM: any iconv name\n"   \
+    "                            (latin1, cp1252, shift_jis, ...) or utf-16le...;\n" \
+    "                            a BOM wins; none: bytes, BOM kept; auto: default\n" \
     "      --no-utf16-guess      only a BOM makes text UTF-16\n"
 
 void decode_cfg_init(struct decode_cfg *d);

@@ -73,7 +73,8 @@ int main(int argc, char **argv)
         case 'h':
             printf(USAGE
                    "Write the decoded contents of each FILE ('-' or none: standard input)\n"
-                   "to standard output; gzip, xz, zstd, bzip2 and lz4 are found by content.\n"
+                   "to standard output; gzip, xz, zstd, bzip2 and lz4 are found by content,\n"
+                   "and text in UTF-16, UTF-32 or --encoding is written as UTF-8.\n"
                    "\n"
                    "      --layers              print the detected layers of each FILE instead\n"
                    DECODE_HELP

@@ -562,7 +562,8 @@ static void help(void)
            "  -R, --dereference-recursive  likewise, following all symlinks\n"
            "  -a, --text                search binary files as text\n"
            "\n"
-           "Decoding (gzip, xz, zstd, bzip2, lz4 are found by content):\n"
+           "Decoding (gzip, xz, zstd, bzip2, lz4 and UTF-16/32 with a BOM are found by\n"
+           "content, and converted to UTF-8 text):\n"
            DECODE_HELP
            "\n"
            "      --help                show this help\n"

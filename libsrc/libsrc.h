@@ -258,8 +258,8 @@ BS_API int bs_push_zstd(byte_source *s);
 BS_API int bs_push_bzip2(byte_source *s);
 BS_API int bs_push_lz4(byte_source *s);
 
-/* Text layers.  Each produces UTF-8 and removes a byte order mark at the
- * start of its input if there is one.  Input that is not valid in the
+/* Text layers.  Each produces UTF-8; the five Unicode ones also remove a
+ * byte order mark at the start of their input if there is one.  Input that is not valid in the
  * charset never stops the stream: a lone surrogate, a UTF-32 value above
  * U+10FFFF or in the surrogate range, an odd byte at the end, a byte
  * sequence iconv refuses all become U+FFFD (EF BF BD) and decoding goes
@@ -303,7 +303,8 @@ BS_API int bs_encoding_supported(const char *name);
  * vertical tab, form feed, carriage return and escape, no unpaired
  * surrogate, no U+FFFE or U+FFFF), and at least half of them, and at least
  * two, are ASCII, so that every other byte is mostly NUL.  Nothing else is guessed.
- * Detection ends with a text layer.  Returns the number of layers pushed, or a negative status:
+ * Detection ends with a text layer, which is not counted against
+ * max_depth.  Returns the number of layers pushed, or a negative status:
  * a chain deeper than `max_depth` (BS_DEPTH_DEFAULT is a sane choice) fails
  * with BS_ELIMIT / BS_LIMIT_DEPTH, which is also how a gzip quine ends. */
 #define BS_DEPTH_DEFAULT 8
@@ -313,10 +314,12 @@ BS_API int bs_detect(byte_source *s, int max_depth);
  * few 1 MiB chunks ahead of the reader, so that decoding and whatever
  * the reader does with the bytes overlap on two cores.  Call it after the
  * layers are pushed (bs_detect); it adds a "readahead" layer on top, which
- * is read as any other.  Nothing is started (0 is returned) when the top
- * layer does not decode, decodes on threads of its own already (xz with
- * several threads), or the base is a file under 1 MiB, where a thread
- * costs more than it saves; 1 when the thread runs; a negative status if
+ * is read as any other.  Nothing is started (0 is returned) when no layer
+ * decompresses or converts with iconv (UTF-16 and UTF-32 are converted
+ * faster than a thread and a copy pay back), when one decodes on threads
+ * of its own already (xz with several threads), or when the base is a file
+ * under 1 MiB, where a thread costs more than it saves; 1 when the thread
+ * runs, with every layer above the base on it; a negative status if
  * it could not be started.  Failures of the layers below reach the reader
  * after the bytes decoded before them, with the same message.  The thread
  * ends when the stream does or at bs_close(), which waits for it. */

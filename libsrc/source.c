@@ -585,15 +585,13 @@ int bs_detect(byte_source *s, int max_depth)
                 best = o;
             }
         }
+        /* a text layer ends the chain, so it cannot feed a loop: it is
+         * not counted against max_depth */
         if (!best) {
-            if (pushed >= max_depth) {
-                /* no room for a text layer; bytes as they are, then */
-                return pushed;
-            }
             rc = bs_detect_text(s, p, n);
             return rc < 0 ? rc : pushed + rc;
         }
-        if (pushed >= max_depth) {
+        if (pushed >= max_depth && !(best->flags & BS_OPS_TEXT)) {
             bs_set_error(s, BS_ELIMIT, "more than %d nested layers (%s inside %s)", max_depth,
                          best->name, s->top->label);
             s->limit = BS_LIMIT_DEPTH;
