@@ -15,6 +15,7 @@
  * mkdtemp directory that is removed at the end. */
 #define _GNU_SOURCE
 #include "unit.h"
+#include "layers.h"
 
 #include "bs_private.h"
 #include "libsrc.h"
@@ -329,73 +330,6 @@ static unsigned char *zf(const void *in, size_t n, size_t *outlen)
 {
     return F->make(in, n, outlen);
 }
-
-/* ---- test-only layers ----------------------------------------------------- */
-
-/* Hands out one byte per read: every decoder then sees its input split at
- * every possible place. */
-static int trickle_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
-{
-    const unsigned char *p;
-    size_t n;
-    if (cap == 0)
-        return bs_fail(l, BS_EINVAL, "trickle: no room");
-    int rc = bs_layer_peek(l->below, 1, &p, &n);
-    if (rc != BS_OK)
-        return rc;
-    dst[0] = p[0];
-    bs_layer_consume(l->below, 1);
-    *got = 1;
-    return BS_OK;
-}
-
-static const struct bs_layer_ops trickle_ops = {
-    .version = BS_OPS_VERSION,
-    .name = "trickle",
-    .read = trickle_read,
-};
-
-/* Hands out chunks of 1, 2, 3, 5, 8 ... 4181 bytes in turn: boundaries
- * that fall inside headers, trailers and multi-byte fields alike. */
-static int chunk_init(struct bs_layer *l)
-{
-    l->state = calloc(1, sizeof(unsigned));
-    return l->state ? BS_OK : bs_fail(l, BS_ENOMEM, "chunks: out of memory");
-}
-
-static void chunk_close(struct bs_layer *l)
-{
-    free(l->state);
-}
-
-static int chunk_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
-{
-    static const size_t fib[] = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987,
-                                 1597, 2584, 4181};
-    unsigned *turn = l->state;
-    const unsigned char *p;
-    size_t n;
-    int rc = bs_layer_peek(l->below, 1, &p, &n);
-    if (rc != BS_OK)
-        return rc;
-    size_t k = fib[(*turn)++ % (sizeof fib / sizeof fib[0])];
-    if (k > n)
-        k = n;
-    if (k > cap)
-        k = cap;
-    memcpy(dst, p, k);
-    bs_layer_consume(l->below, k);
-    *got = k;
-    return BS_OK;
-}
-
-static const struct bs_layer_ops chunk_ops = {
-    .version = BS_OPS_VERSION,
-    .name = "chunks",
-    .init = chunk_init,
-    .read = chunk_read,
-    .close = chunk_close,
-};
 
 /* ---- decoding --------------------------------------------------------------- */
 

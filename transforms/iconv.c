@@ -172,7 +172,7 @@ static int ic_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
     size_t need = 1;
     for (;;) {
         int rc = bs_layer_peek(l->below, need, &p, &n);
-        if (n == 0 && rc == BS_END && !c->flushed && !c->table) {
+        if (n == 0 && rc != BS_OK && !c->flushed && !c->table) {
             /* a character held back for an accent that never came */
             char *op = (char *)c->pend;
             size_t ol = sizeof c->pend;
@@ -185,7 +185,8 @@ static int ic_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
         }
         if (n == 0) {
             *got = made;
-            return rc == BS_END && made ? BS_OK : rc;
+            /* a failure below waits until pend is handed out */
+            return made && (rc == BS_END || c->ppos < c->plen) ? BS_OK : rc;
         }
         int at_end = rc != BS_OK || n < need;
         size_t used, o;
@@ -204,7 +205,7 @@ static int ic_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
         made += o;
         if (made) {
             *got = made;
-            return rc < 0 && used == n ? rc : BS_OK;
+            return rc < 0 && used == n && c->ppos == c->plen ? rc : BS_OK;
         }
         /* nothing made: past an incomplete sequence, look further */
         need = used ? 1 : n + 1;

@@ -332,8 +332,9 @@ static int uni_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *
         made += o;
         if (made) {
             *got = made;
-            /* a failure below comes once its bytes are all converted */
-            return rc < 0 && used == n ? rc : BS_OK;
+            /* a failure below comes once its bytes are all converted and
+             * handed out */
+            return rc < 0 && used == n && u->ppos == u->plen ? rc : BS_OK;
         }
         /* nothing made: past an incomplete sequence, look further */
         need = used ? 1 : n + 1;
