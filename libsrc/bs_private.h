@@ -176,9 +176,17 @@ extern const struct bs_layer_ops bs_gzip_ops, bs_gzip_zlib_ops, bs_xz_ops, bs_zs
     bs_bzip2_ops, bs_lz4_ops, bs_utf8_ops, bs_utf16le_ops, bs_utf16be_ops, bs_utf32le_ops,
     bs_utf32be_ops, bs_iconv_ops;
 
+/* How many bytes bs_detect waits for before the layers bid.  Formats are
+ * recognised by their magic numbers, which all sit in the first few
+ * hundred bytes. */
+#define BS_BID_BYTES 512
+/* How far the UTF-16 guess looks, once the first BS_BID_BYTES look right. */
+#define BS_GUESS_BYTES 4096
+
 /* The UTF-16 guess for text without a BOM (transforms/unicode.c): the
- * layer for the byte order p[0..n) is in, or NULL when it does not look
- * like UTF-16 (the rule is documented with bs_detect). */
+ * layer for the byte order the first n bytes of p (at most BS_GUESS_BYTES
+ * of them) are in, or NULL when they do not look like UTF-16 (the rule is
+ * documented with bs_detect). */
 const struct bs_layer_ops *bs_utf16_guess(const unsigned char *p, size_t n);
 
 /* The text step of bs_detect once nothing bids on p[0..n), the head of

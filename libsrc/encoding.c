@@ -86,9 +86,17 @@ int bs_detect_text(byte_source *s, const unsigned char *p, size_t n)
     }
     if (s->opt.text != BS_TEXT_AUTO)
         return 0;
-    const struct bs_layer_ops *ops = bs_utf16_guess(p, n);
+    /* The first 512 bytes decide whether to look at 4 KiB: text with no
+     * NUL, UTF-8 logs on a pipe included, never waits for more than the
+     * bids did, and the answer does not depend on how a pipe was filled. */
+    const struct bs_layer_ops *ops = bs_utf16_guess(p, n < BS_BID_BYTES ? n : BS_BID_BYTES);
     if (!ops)
         return 0;
-    int rc = bs_layer_add(s, ops, NULL);
+    int rc = bs_layer_peek(s->top, BS_GUESS_BYTES, &p, &n);
+    if (rc < 0)
+        return rc;
+    if (bs_utf16_guess(p, n) != ops)
+        return 0;
+    rc = bs_layer_add(s, ops, NULL);
     return rc < 0 ? rc : 1;
 }

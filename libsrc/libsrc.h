@@ -296,13 +296,14 @@ BS_API int bs_encoding_supported(const char *name);
  *
  * Text comes last, as opt.text says: a byte order mark bids like a magic
  * number (file > gzip > utf-16le); without one, opt.encoding if it is set
- * (a BOM wins over it); else, under BS_TEXT_AUTO, the UTF-16 guess: the
- * first 4 KiB the layer below already holds (at least 512 bytes, or all
- * there is) read as UTF-16 in one byte order is code units that are all
+ * (a BOM wins over it); else, under BS_TEXT_AUTO, the UTF-16 guess: read
+ * as UTF-16 in one byte order, the first 512 bytes, and then the first
+ * 4 KiB (or all there is of either), are code units that are all
  * characters of text (no U+0000, no C0 control but tab, line feed,
  * vertical tab, form feed, carriage return and escape, no unpaired
  * surrogate, no U+FFFE or U+FFFF), and at least half of them, and at least
- * two, are ASCII, so that every other byte is mostly NUL.  Nothing else is guessed.
+ * two, are ASCII, so that every other byte is mostly NUL.  (Only text
+ * whose first 512 bytes pass waits for the next 4 KiB on a pipe.)  Nothing else is guessed.
  * Detection ends with a text layer, which is not counted against
  * max_depth.  Returns the number of layers pushed, or a negative status:
  * a chain deeper than `max_depth` (BS_DEPTH_DEFAULT is a sane choice) fails

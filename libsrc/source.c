@@ -557,9 +557,6 @@ int bs_push_zstd(byte_source *s) { return bs_push(s, "zstd"); }
 int bs_push_bzip2(byte_source *s) { return bs_push(s, "bzip2"); }
 int bs_push_lz4(byte_source *s) { return bs_push(s, "lz4"); }
 
-/* How many bytes a layer may look at to bid.  Formats are recognised by
- * their magic numbers, which all sit in the first few hundred bytes. */
-#define BID_BYTES 512
 
 int bs_detect(byte_source *s, int max_depth)
 {
@@ -569,10 +566,10 @@ int bs_detect(byte_source *s, int max_depth)
     for (;;) {
         const unsigned char *p;
         size_t n;
-        int rc = bs_layer_peek(s->top, BID_BYTES, &p, &n);
+        int rc = bs_layer_peek(s->top, BS_BID_BYTES, &p, &n);
         if (rc < 0)
             return rc;
-        int at_end = n < BID_BYTES;
+        int at_end = n < BS_BID_BYTES;
         const struct bs_layer_ops *best = NULL;
         int best_bid = 0;
         for (int i = 0; bs_registry[i]; i++) {

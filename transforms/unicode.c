@@ -365,16 +365,14 @@ UNI_OPS(bs_utf16be_ops, "utf-16be", bid16be, init16be);
 UNI_OPS(bs_utf32le_ops, "utf-32le", bid32le, init32le);
 UNI_OPS(bs_utf32be_ops, "utf-32be", bid32be, init32be);
 
-/* The UTF-16 guess (documented with bs_detect): in the first 4 KiB, every
+/* The UTF-16 guess (documented with bs_detect): in the sample, every
  * code unit is a character of text (no U+0000, no C0 control other than
  * tab, newline, vertical tab, form feed, carriage return and escape, no
  * unpaired surrogate, no U+FFFE or U+FFFF), and at least half of them,
  * and at least two, are ASCII, so that the other byte of each is a NUL. */
-#define GUESS_BYTES 4096
-
 static int looks_utf16(const unsigned char *p, size_t n, int be)
 {
-    size_t units = (n < GUESS_BYTES ? n : GUESS_BYTES) / 2, ascii = 0;
+    size_t units = (n < BS_GUESS_BYTES ? n : BS_GUESS_BYTES) / 2, ascii = 0;
     if (units < 2)
         return 0;
     for (size_t i = 0; i < units; i++) {
