@@ -78,7 +78,7 @@ $(B)/srccat: $(B)/obj/cli/srccat.o $(B)/obj/cli/output.o $(B)/obj/cli/decode.o $
 # "FAIL name: why" per case.  Tests may use the private header.
 UNIT_SRC := $(wildcard tests/unit_*.c)
 UNIT_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC))
-$(B)/tests/%: tests/%.c tests/unit.h $(B)/libsrc.a $(CLI_COMMON_OBJ) $(HDRS)
+$(B)/tests/%: tests/%.c tests/unit.h tests/layers.h $(B)/libsrc.a $(CLI_COMMON_OBJ) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PCRE2_CFLAGS) -DLIBSRC_BUILDING -Icli -o $@ $< $(CLI_COMMON_OBJ) $(B)/libsrc.a $(PCRE2_LIBS) $(CODEC_LIBS) -lpthread
 
@@ -110,7 +110,20 @@ bench:
 # the input is split): its seeds are corpus/good as it is, and compressed by
 # each tool, behind the selector for that decoder or for detection.  A crash
 # is left in build/fuzz as crash-*; every harness runs before make fails.
+# fuzz_text reads the same two bytes (which text chain, how the input is
+# split): its seeds are corpus/good (and the cut UTF-16 of corpus/bad) as
+# they are behind the selector for detection, and for the samples in a
+# charset behind that charset's; then the UTF-8 files and a few lines of
+# CJK, Cyrillic, Hebrew and astral-plane text converted by iconv to each
+# charset (after a BOM where the flag says b, then gzipped where it says
+# z), behind the selector of that charset's layer, of detection, of
+# opt.encoding or of bs_push_encoding.  FUZZ_TEXT_SKIP=utf-7 (from
+# the environment) leaves charsets named out of fuzz_text; glibc's UTF-7
+# keeps a partial sequence in its own state, so damaged UTF-7 is replaced
+# differently depending on where the windows fall (see bs_push_iconv).
 FUZZ_SECONDS ?= 60
+FUZZ_TEXT_SKIP ?= utf-7
+export FUZZ_TEXT_SKIP
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS := -std=c17 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
@@ -134,6 +147,28 @@ fuzz-run: $(FUZZ_BIN)
 	    k=$${t%%:*}; z=$${t#*:}; \
 	    command -v $$z >/dev/null || continue; \
 	    { printf "\\$$(printf %o $$k)\\001"; $$z -c <$$f; } >$$d/$$z-$$k-$$b; \
+	  done; \
+	done
+	@d=build/fuzz/corpus-fuzz_text; mkdir -p $$d; \
+	printf '%s\n' '日本語のテキスト、ｶﾀｶﾅ、漢字かな交じり文 ①' '中文文本：简体字与繁體字 €' \
+	  '한국어 텍스트' 'Ελληνικά, кириллица, Tiếng Việt, עברית' '𝄞 😀 U+10000 and beyond' \
+	  >build/fuzz/text-seed.txt; \
+	for f in corpus/good/* corpus/bad/*utf16* build/fuzz/text-seed.txt; do \
+	  b=$$(basename $$f); \
+	  { printf '\011\001'; cat $$f; } >$$d/detect-$$b; \
+	  case $$b in *.gz) k=;; *latin1*) k=170;; *sjis*) k=122;; *utf16*) k=0;; *) k=;; esac; \
+	  [ -z "$$k" ] || { printf "\\$$(printf %o $$k)\\001"; cat $$f; } >$$d/$$k-$$b; \
+	  iconv -f UTF-8 -t UTF-8 <$$f >/dev/null 2>&1 || continue; \
+	  for t in 0:UTF-16LE: 0:UTF-16LE:b 1:UTF-16BE:b 2:UTF-32LE:b 3:UTF-32BE: 4:UTF-8:b \
+	    5:CP1252: 6:SHIFT_JIS: 7:GB18030: 8:ISO-2022-JP: \
+	    9:UTF-16LE: 9:UTF-16BE: 9:UTF-16LE:bz 9:UTF-32BE:b 9:UTF-8:b 25:UTF-16LE: \
+	    122:SHIFT_JIS: 138:GB18030: 154:ISO-2022-JP: 106:CP1252: 43:UTF-32LE: \
+	    92:UTF-16LE: 60:UTF-32BE:b 127:CP932: 159:CP1258: 175:UTF-7: 143:ISO-2022-KR: 207:CP1255:; do \
+	    k=$${t%%:*}; r=$${t#*:}; cs=$${r%%:*}; fl=$${r#*:}; \
+	    o=$$d/$$k-$$cs-$$fl-$$b; \
+	    { printf "\\$$(printf %o $$k)\\001"; \
+	      { case $$fl in *b*) printf '\357\273\277';; esac; cat $$f; } | iconv -c -f UTF-8 -t $$cs | \
+	      { case $$fl in *z*) gzip -c;; *) cat;; esac; }; } >$$o 2>/dev/null || true; \
 	  done; \
 	done
 	@st=0; for h in $(notdir $(FUZZ_BIN)); do \

@@ -276,7 +276,10 @@ BS_API int bs_push_utf32be(byte_source *s);
 /* Any charset iconv_open(3) knows, converted by iconv: "latin1",
  * "cp1252", "shift_jis", "gb18030", "koi8-r", ...  The layer's label is
  * the name given.  BS_EUNSUPPORTED ("unknown encoding NAME") if iconv
- * does not know it. */
+ * does not know it.  One exception to the rule that the split of the
+ * input changes nothing: glibc's UTF-7 keeps a partial sequence in its
+ * own state, so damaged UTF-7 may be replaced differently depending on
+ * where the windows of the layer below fall (valid UTF-7 is not). */
 BS_API int bs_push_iconv(byte_source *s, const char *charset);
 /* By name, whatever converts it best: "utf-8", "utf-16le", "utf-16be",
  * "utf-32le", "utf-32be" (case, '-' and '_' do not matter; "utf-16" and
@@ -301,7 +304,8 @@ BS_API int bs_encoding_supported(const char *name);
  * 4 KiB (or all there is of either), are code units that are all
  * characters of text (no U+0000, no C0 control but tab, line feed,
  * vertical tab, form feed, carriage return and escape, no unpaired
- * surrogate, no U+FFFE or U+FFFF), and at least half of them, and at least
+ * surrogate but a high one that ends the sample, no U+FFFE or U+FFFF),
+ * and at least half of them, and at least
  * two, are ASCII, so that every other byte is mostly NUL.  (Only text
  * whose first 512 bytes pass waits for the next 4 KiB on a pipe.)  Nothing else is guessed.
  * Detection ends with a text layer, which is not counted against

@@ -17,13 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Room enough for what iconv may hold back plus U+FFFD (pend's size). */
+#define FLUSH_ROOM 32
+
 struct ic {
     iconv_t cd;
     int table;                  /* single-byte: converted through map */
     int ascii;                  /* ... and bytes below 0x80 are ASCII */
     unsigned char map[256][4];  /* each byte's UTF-8, maplen[b] bytes of it */
     unsigned char maplen[256];
-    unsigned char pend[32];   /* converted bytes that did not fit */
+    unsigned char pend[FLUSH_ROOM];   /* converted bytes that did not fit */
     size_t plen, ppos;
     int flushed;                /* the end of the stream reached iconv */
 };
@@ -140,19 +143,22 @@ static size_t convert(struct ic *c, const unsigned char *in, size_t n, size_t *u
     while (il) {
         if (iconv(c->cd, &ip, &il, &op, &ol) != (size_t)-1)
             break;
-        if (errno == E2BIG || ol < sizeof replacement)
+        if (errno == E2BIG || ol < FLUSH_ROOM)
             break;
         if (errno == EINVAL && !at_end)
             break;   /* the rest of the sequence is in the next window */
-        /* EILSEQ, or a sequence the stream ends inside: U+FFFD for its
-         * first byte, and the bytes after it are tried again */
+        /* EILSEQ, or a sequence the stream ends inside: what iconv held
+         * back comes out first (a letter waiting for an accent), and its
+         * state starts over; then U+FFFD for the first byte, and the
+         * bytes after it are tried again */
+        iconv(c->cd, NULL, NULL, &op, &ol);
+        if (ol < sizeof replacement)
+            break;
         memcpy(op, replacement, sizeof replacement);
         op += sizeof replacement;
         ol -= sizeof replacement;
         ip++;
         il--;
-        /* a stateful charset starts over after the damage */
-        iconv(c->cd, NULL, NULL, NULL, NULL);
     }
     *used = n - il;
     return cap - ol;
