@@ -14,7 +14,7 @@ D=$top/bench/data
 F=$D/text.txt
 RUNS=${RUNS:-7}
 RARE=${BENCH_RARE:-zstandard}
-COMMON=${BENCH_COMMON:-Sherlock}
+COMMON=${BENCH_COMMON:-error}
 export LC_ALL=${BENCH_LOCALE:-C.UTF-8}
 sh "$top/bench/mkdata.sh"
 U=$D/text.utf16le N=$D/text.utf16le-nobom L=$D/text.latin1
