@@ -106,15 +106,20 @@ int decode_open(const struct decode_cfg *d, const char *path, const char *name, 
     return path ? bs_open_path(out, path, &d->bopt) : bs_open_fd(out, 0, name, 0, &d->bopt);
 }
 
-int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin)
+/* Layers above the base that count against --max-layers: the decoding
+ * ones and containers, not a readahead (which only moves work). */
+static int layers_used(byte_source *s)
 {
-    if (d->raw)
-        return BS_OK;
-    /* Detection looks at the first 512 bytes: a person typing at a
-     * terminal would have to type them before seeing anything. */
-    if (is_stdin && isatty(0))
-        return BS_OK;
-    int rc = bs_detect(s, d->max_layers);
+    int n = 0;
+    for (int i = 1; i < bs_layer_count(s); i++)
+        n += strcmp(bs_layer_name(s, i), "readahead") != 0;
+    return n;
+}
+
+static int detect(const struct decode_cfg *d, byte_source *s)
+{
+    int left = d->max_layers - layers_used(s);
+    int rc = bs_detect(s, left < 0 ? 0 : left);
     if (rc > 0 && !d->no_readahead)
         rc = bs_readahead(s);
     /* Malformed data met while looking at the first bytes (a small file
@@ -124,6 +129,54 @@ int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin)
     if (rc == BS_EFORMAT)
         return BS_OK;
     return rc < 0 ? rc : BS_OK;
+}
+
+int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin)
+{
+    if (d->raw)
+        return BS_OK;
+    /* Detection looks at the first 512 bytes: a person typing at a
+     * terminal would have to type them before seeing anything. */
+    if (is_stdin && isatty(0))
+        return BS_OK;
+    return detect(d, s);
+}
+
+/* The members of container layer c, depth first; `shown` is the name the
+ * user gave the file. */
+static void walk_members(const struct decode_cfg *d, byte_source *s, const char *shown, int c,
+                         const struct decode_walk *w)
+{
+    size_t k = strlen(bs_name(s));
+    char *name = NULL;
+    int rc;
+    while ((rc = bs_next_member(s, c)) == BS_OK) {
+        free(name);
+        if (asprintf(&name, "%s%s", shown, bs_display_name(s) + k) < 0) {
+            name = NULL;
+            w->fail(w->ctx, s, shown);
+            return;
+        }
+        int det = detect(d, s);
+        int top = bs_layer_count(s) - 1;
+        if (det >= 0 && top > c && bs_layer_is_container(s, top))
+            walk_members(d, s, shown, top, w);
+        else
+            w->leaf(w->ctx, s, name, det);
+    }
+    if (rc < 0)
+        w->fail(w->ctx, s, name ? name : shown);
+    free(name);
+}
+
+void decode_walk(const struct decode_cfg *d, byte_source *s, const char *shown, int detected,
+                 const struct decode_walk *w)
+{
+    int top = bs_layer_count(s) - 1;
+    if (detected < 0 || d->raw || !bs_layer_is_container(s, top))
+        w->leaf(w->ctx, s, shown, detected);
+    else
+        walk_members(d, s, shown, top, w);
 }
 
 const char *decode_limit_hint(const byte_source *s)

@@ -68,6 +68,25 @@ int decode_open(const struct decode_cfg *d, const char *path, const char *name, 
  * BS_OK or the negative status of a failure (a read error, or a limit). */
 int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin);
 
+/* What decode_walk calls: leaf for each source to read (the file itself,
+ * or each member of a container, with the name to show, such as
+ * "logs.tar{app.log}", and the status of its detection); fail when a
+ * container cannot go on (its message is bs_error(s); name is the last
+ * member's). */
+struct decode_walk {
+    void (*leaf)(void *ctx, byte_source *s, const char *name, int detected);
+    void (*fail)(void *ctx, byte_source *s, const char *name);
+    void *ctx;
+};
+
+/* Calls w->leaf for s as decode_detect left it (`detected` is what that
+ * returned), or, when its top layer is a container, for each of its
+ * members in turn after detecting their layers (a member that is a
+ * container again is walked the same way).  --max-layers counts the
+ * layers of a member with those of the containers above it. */
+void decode_walk(const struct decode_cfg *d, byte_source *s, const char *shown, int detected,
+                 const struct decode_walk *w);
+
 /* For a BS_ELIMIT failure: the option that raises the limit reached, as
  * " (see --xz-memlimit)"; "" otherwise. */
 const char *decode_limit_hint(const byte_source *s);

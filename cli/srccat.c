@@ -1,4 +1,5 @@
-/* srccat: writes the decoded bytes of each source to standard output. */
+/* srccat: writes the decoded bytes of each source to standard output
+ * (each member of a container after a header line). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +16,13 @@
 struct cat {
     byte_source *s;
     struct out *out;
+    int mode;          /* MODE_* */
+    int with_name;     /* --layers: name each line */
+    const char *file;  /* the operand, as shown */
+    int status;
 };
+
+enum { MODE_CAT, MODE_LAYERS, MODE_LIST };
 
 /* Copies the stream out a window at a time.  Runs inside bs_guard: a piece
  * written straight from a mapping that lost its pages is turned into the
@@ -37,7 +44,7 @@ static int copy_out(void *arg)
     }
 }
 
-#define USAGE "Usage: " PROG " [--layers] [--raw] [OPTION]... [FILE]...\n"
+#define USAGE "Usage: " PROG " [--layers|--list] [--raw] [OPTION]... [FILE]...\n"
 
 /* --layers: "file > gzip > xz", the chain as detected. */
 static void print_layers(struct out *o, byte_source *s, const char *name, int with_name)
@@ -54,14 +61,58 @@ static void print_layers(struct out *o, byte_source *s, const char *name, int wi
     out_byte(o, '\n');
 }
 
+static void fail_msg(struct cat *c, byte_source *s)
+{
+    if (c->out->err)
+        return;
+    out_flush(c->out);   /* what came before an error is shown before it */
+    fprintf(stderr, PROG ": %s%s\n", s ? bs_error(s) : "out of memory",
+            s ? decode_limit_hint(s) : "");
+    c->status = 2;
+}
+
+/* One source to write: the file, or one member of a container, which
+ * gets a header line "==> NAME <==" as head(1) writes for each file. */
+static void cat_leaf(void *ctx, byte_source *s, const char *name, int detected)
+{
+    struct cat *c = ctx;
+    int member = strcmp(name, c->file) != 0;
+    int rc = detected;
+    c->s = s;
+    if (c->mode == MODE_LIST) {
+        out_str(c->out, name);
+        out_byte(c->out, '\n');
+    } else if (rc >= 0 && c->mode == MODE_LAYERS) {
+        print_layers(c->out, s, name, c->with_name || member);
+    } else if (rc >= 0) {
+        if (member) {
+            out_str(c->out, "==> ");
+            out_str(c->out, name);
+            out_str(c->out, " <==\n");
+        }
+        rc = bs_guard(s, copy_out, c);
+    }
+    if (!c->out->err)
+        out_flush(c->out);
+    if (rc < 0)
+        fail_msg(c, s);
+}
+
+static void cat_fail(void *ctx, byte_source *s, const char *name)
+{
+    (void)name;
+    fail_msg(ctx, s);
+}
+
 int main(int argc, char **argv)
 {
     struct decode_cfg dec;
     decode_cfg_init(&dec);
-    int layers = 0;
+    int mode = MODE_CAT;
     static const struct option longs[] = {
         DECODE_LONG_OPTIONS,
         {"layers", no_argument, 0, 'l'},
+        {"list", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -69,7 +120,8 @@ int main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "V", longs, NULL)) != -1) {
         switch (ch) {
-        case 'l': layers = dec.no_readahead = 1; break;
+        case 'l': mode = MODE_LAYERS; dec.no_readahead = 1; break;
+        case 'L': mode = MODE_LIST; dec.no_readahead = 1; break;
         case 'h':
             printf(USAGE
                    "Write the decoded contents of each FILE ('-' or none: standard input)\n"
@@ -77,6 +129,7 @@ int main(int argc, char **argv)
                    "and text in UTF-16, UTF-32 or --encoding is written as UTF-8.\n"
                    "\n"
                    "      --layers              print the detected layers of each FILE instead\n"
+                   "      --list                print the names of the members of containers\n"
                    DECODE_HELP
                    "\n"
                    "See srccat(1).\n");
@@ -91,30 +144,23 @@ int main(int argc, char **argv)
             }
         }
     }
-    int status = 0;
     int nfiles = argc - optind;
     struct out out;
     out_init(&out, 1);
+    struct cat c = {NULL, &out, mode, nfiles > 1, NULL, 0};
+    struct decode_walk w = {cat_leaf, cat_fail, &c};
     for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
         const char *path = nfiles ? argv[optind + i] : "-";
         int is_stdin = !strcmp(path, "-");
         const char *name = is_stdin ? "(standard input)" : path;
-        struct cat c = {NULL, &out};
-        int rc = decode_open(&dec, is_stdin ? NULL : path, name, &c.s);
-        if (rc >= 0)
-            rc = decode_detect(&dec, c.s, is_stdin);
-        if (rc >= 0 && layers)
-            print_layers(&out, c.s, name, nfiles > 1);
-        else if (rc >= 0)
-            rc = bs_guard(c.s, copy_out, &c);
-        if (!out.err)
-            out_flush(&out);   /* what came before an error is shown before it */
-        if (rc < 0 && !out.err) {
-            fprintf(stderr, PROG ": %s%s\n", c.s ? bs_error(c.s) : "out of memory",
-                    c.s ? decode_limit_hint(c.s) : "");
-            status = 2;
-        }
-        bs_close(c.s);
+        byte_source *s;
+        c.file = name;
+        int rc = decode_open(&dec, is_stdin ? NULL : path, name, &s);
+        if (rc < 0)
+            fail_msg(&c, s);
+        else
+            decode_walk(&dec, s, name, decode_detect(&dec, s, is_stdin), &w);
+        bs_close(s);
         if (out.err) {
             if (out.err != EPIPE)
                 fprintf(stderr, PROG ": write error: %s\n", strerror(out.err));
@@ -122,6 +168,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    int status = c.status;
     out_free(&out);
     return status;
 }

@@ -34,6 +34,7 @@ struct config {
     int utf;                 /* a UTF-8 locale */
     enum list_mode list;
     int with_fname;          /* -1: decided by the operands */
+    int fname_auto;          /* ... as it was: members then show names */
     long long max_count;     /* -1: no limit */
     int recursive;           /* 0, 1 (-r), 2 (-R: follow all symlinks) */
     struct decode_cfg dec;
@@ -41,6 +42,7 @@ struct config {
 
 struct run {
     struct config *cfg;
+    const char *file_shown;  /* the file being searched, as shown */
     struct match_state ms;
     struct out out;
     int any_selected;
@@ -94,7 +96,10 @@ static void report(struct run *r, byte_source *s, const char *shown)
     }
     const char *e = bs_error(s), *n = bs_name(s);
     size_t k = strlen(n);
-    if (!strncmp(e, n, k) && e[k] == ':') {
+    if (!strncmp(e, n, k) && e[k] == '{' && r->file_shown) {
+        /* a member: "PATH{MEMBER}: ...", PATH as the file is shown */
+        errmsg(r, "%s%s%s", r->file_shown, e + k, decode_limit_hint(s));
+    } else if (!strncmp(e, n, k) && e[k] == ':') {
         e += k;
         /* grep names no system call: "PATH: Input/output error" */
         if (!strncmp(e, ": read: ", 8))
@@ -361,6 +366,23 @@ static void search_source(struct run *r, byte_source *s, const char *name, int d
         out_flush(o);
 }
 
+/* A member is shown with its name, as a file among several is, unless
+ * -h says otherwise. */
+static void search_leaf(void *ctx, byte_source *s, const char *name, int detected)
+{
+    struct run *r = ctx;
+    int was = r->cfg->with_fname;
+    if (r->cfg->fname_auto && strcmp(name, r->file_shown) != 0)
+        r->cfg->with_fname = 1;
+    search_source(r, s, name, detected);
+    r->cfg->with_fname = was;
+}
+
+static void report_leaf(void *ctx, byte_source *s, const char *name)
+{
+    report(ctx, s, name);
+}
+
 /* As grep, refuses to read the file the output goes to, which could grow
  * as fast as it is read (path NULL: standard input). */
 static int is_output(struct run *r, const char *path, const char *shown)
@@ -381,10 +403,14 @@ static void search_file(struct run *r, const char *path, const char *shown)
         return;
     byte_source *s;
     int rc = decode_open(&r->cfg->dec, path, shown, &s);
-    if (rc < 0)
+    if (rc < 0) {
         report(r, s, shown);
-    else
-        search_source(r, s, shown, decode_detect(&r->cfg->dec, s, path == NULL));
+    } else {
+        struct decode_walk w = {search_leaf, report_leaf, r};
+        r->file_shown = shown;
+        decode_walk(&r->cfg->dec, s, shown, decode_detect(&r->cfg->dec, s, path == NULL), &w);
+        r->file_shown = NULL;
+    }
     bs_close(s);
 }
 
@@ -783,6 +809,7 @@ int main(int argc, char **argv)
 
     int nops = argc - optind;
     if (cfg.with_fname < 0) {
+        cfg.fname_auto = 1;
         cfg.with_fname = nops > 1 || (nops == 0 && cfg.recursive);
         for (int i = optind; i < argc && !cfg.with_fname; i++) {
             struct stat sb;

@@ -27,6 +27,7 @@ struct bs_layer;
 #define BS_OPS_DECODES 1   /* output counts against the decoded-bytes budget */
 #define BS_OPS_TEXT 2      /* output is UTF-8 text: detection ends after it */
 #define BS_OPS_WORK 4      /* costs enough per byte that readahead pays */
+#define BS_OPS_CONTAINER 8 /* yields members (next_member): detection ends */
 
 struct bs_layer_ops {
     int version;        /* BS_OPS_VERSION */
@@ -42,7 +43,11 @@ struct bs_layer_ops {
      * BS_OK (with *got > 0), BS_END, or a negative status after calling
      * bs_fail().  Reads the layer below with bs_layer_peek/consume. */
     int (*read)(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got);
-    /* Containers: advances to the next member; BS_END after the last.
+    /* Containers: advances to the next member (the first on the first
+     * call) and points l->member at its name; read() then gives that
+     * member's bytes.  BS_END after the last; a negative status (after
+     * bs_decode_fail) when the container cannot go on.  The core has
+     * emptied the window and cleared l->status, l->eof and the counts.
      * NULL for layers that are not containers. */
     int (*next_member)(struct bs_layer *l);
     /* Releases l->state (not the window buffer, which the core owns). */
@@ -78,6 +83,7 @@ struct bs_layer {
     uint64_t produced;   /* bytes read() has returned, for the budget */
     int threaded;        /* the layer decodes on threads of its own */
     const char *arg;     /* during init only: bs_layer_add_arg's argument */
+    const char *member;  /* containers: the current member's name (owned by state) */
 };
 
 struct byte_source {
@@ -91,6 +97,10 @@ struct byte_source {
     char name[BS_NAMEMAX];
     char err[BS_ERRMAX];
     int limit;   /* BS_LIMIT_* of the last BS_ELIMIT */
+    /* bytes decoded by layers already dropped (members gone by), so that
+     * the budget covers the whole input */
+    uint64_t decoded_past;
+    char display[BS_NAMEMAX + 1024];   /* bs_display_name's buffer */
 };
 
 /* Records a failure of layer l: the message becomes
@@ -137,6 +147,9 @@ int bs_layer_add(byte_source *s, const struct bs_layer_ops *ops, struct bs_layer
  * it is not kept after init returns. */
 int bs_layer_add_arg(byte_source *s, const struct bs_layer_ops *ops, const char *arg,
                      struct bs_layer **out);
+/* Inserts a layer of the given kind at index i (1 .. count): it reads
+ * layer i-1, and the layer that was at i now reads it. */
+int bs_layer_insert(byte_source *s, const struct bs_layer_ops *ops, int i);
 
 /* Base openers (base.c). */
 int bs_base_open_path(byte_source *s, const char *path);
@@ -174,7 +187,7 @@ extern const struct bs_layer_ops *const bs_registry[];
 
 extern const struct bs_layer_ops bs_gzip_ops, bs_gzip_zlib_ops, bs_xz_ops, bs_zstd_ops,
     bs_bzip2_ops, bs_lz4_ops, bs_utf8_ops, bs_utf16le_ops, bs_utf16be_ops, bs_utf32le_ops,
-    bs_utf32be_ops, bs_iconv_ops;
+    bs_utf32be_ops, bs_iconv_ops, bs_tar_ops;
 
 /* How many bytes bs_detect waits for before the layers bid.  Formats are
  * recognised by their magic numbers, which all sit in the first few

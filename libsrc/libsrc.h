@@ -289,6 +289,39 @@ BS_API int bs_push_encoding(byte_source *s, const char *name);
 /* 1 if bs_push_encoding would accept `name`, 0 if not. */
 BS_API int bs_encoding_supported(const char *name);
 
+/* Containers.  A container layer (tar) holds members, each a stream of
+ * its own.  bs_detect stops after pushing one; the caller then walks its
+ * members:
+ *
+ *     int c = bs_layer_count(s) - 1;          // the container
+ *     while ((rc = bs_next_member(s, c)) == BS_OK) {
+ *         bs_detect(s, depth);                 // a member may be .gz, UTF-16,
+ *         read s to its end;                   // ... or a container again
+ *     }
+ *
+ * bs_next_member drops every layer above container layer i, moves it to
+ * its next member (the first, on the first call) and returns BS_OK; s then
+ * reads that member's bytes, and bs_tell counts from its start.  BS_END
+ * after the last member; a negative status when the container cannot go
+ * on (its message names it).  A failure inside one member (a damaged .gz
+ * member, a truncated member) does not stop the walk: the next call goes
+ * on where the container can.  BS_EINVAL if layer i is not a container.
+ * The decoded-bytes budget counts every member of the input together. */
+BS_API int bs_next_member(byte_source *s, int i);
+/* Whether layer i is a container (1) or not (0). */
+BS_API int bs_layer_is_container(const byte_source *s, int i);
+/* The name of container layer i's current member, as stored in the
+ * container; NULL before the first member or if layer i is no container.
+ * Valid until the next call on s. */
+BS_API const char *bs_member_name(const byte_source *s, int i);
+/* The name to show for what s reads now: the name given at open, then
+ * "{MEMBER}" for the current member of each container in the chain, as in
+ * "logs.tar.gz{app/today.log}".  In member names '{', '}' and '\' are
+ * escaped with a backslash and control characters are written \xHH.
+ * Owned by s, valid until the next call on it.  Messages of failures
+ * inside a member begin with the same name. */
+BS_API const char *bs_display_name(byte_source *s);
+
 /* Detects what the data is from its first 512 bytes and pushes the layer
  * that decodes it, then looks at that layer's output the same way, until
  * no layer bids: a gzip of an xz becomes file > gzip > xz.  Each layer
@@ -309,7 +342,7 @@ BS_API int bs_encoding_supported(const char *name);
  * two, are ASCII, so that every other byte is mostly NUL.  (Only text
  * whose first 512 bytes pass waits for the next 4 KiB on a pipe.)  Nothing else is guessed.
  * Detection ends with a text layer, which is not counted against
- * max_depth.  Returns the number of layers pushed, or a negative status:
+ * max_depth, or with a container (see bs_next_member).  Returns the number of layers pushed, or a negative status:
  * a chain deeper than `max_depth` (BS_DEPTH_DEFAULT is a sane choice) fails
  * with BS_ELIMIT / BS_LIMIT_DEPTH, which is also how a gzip quine ends. */
 #define BS_DEPTH_DEFAULT 8

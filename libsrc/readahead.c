@@ -188,10 +188,18 @@ int bs_readahead(byte_source *s)
      * with threads of its own already overlaps with the reader: one more
      * thread and copy only compete with it for the cores (xz -T2 blocks:
      * 1.34 s without, 1.45 s with, on 2 cores). */
-    int work = 0;
+    /* Under a container the thread goes right below it, for the whole
+     * archive: members come and go above it, and get none of their own
+     * (a thread per member of a tar of small .gz files costs more than it
+     * saves). */
+    int work = 0, at = s->nlayers;
     for (int i = 1; i < s->nlayers; i++) {
-        if (s->layers[i]->threaded)
+        if (s->layers[i]->threaded || s->layers[i]->ops == &readahead_ops)
             return 0;
+        if (s->layers[i]->ops->flags & BS_OPS_CONTAINER) {
+            at = i;
+            break;
+        }
         if (s->layers[i]->ops->flags & (BS_OPS_DECODES | BS_OPS_WORK))
             work = 1;
     }
@@ -201,6 +209,6 @@ int bs_readahead(byte_source *s)
     struct bs_layer *base = s->layers[0];
     if (base->ops->size && base->ops->size(base, &size) == BS_OK && size < RA_MIN_INPUT)
         return 0;
-    int rc = bs_layer_add(s, &readahead_ops, NULL);
+    int rc = bs_layer_insert(s, &readahead_ops, at);
     return rc < 0 ? rc : 1;
 }

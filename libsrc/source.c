@@ -58,16 +58,62 @@ int bs_fail(struct bs_layer *l, int status, const char *fmt, ...)
     return status;
 }
 
-/* "gzip > xz": the decoding layers from the first transform up to l. */
+/* "gzip > xz": the decoding layers from the first transform (or the
+ * first one above the innermost container below l) up to l. */
 static size_t chain_path(struct bs_layer *l, char *buf, size_t len)
 {
     if (!l || !l->below)
         return 0;
+    if (l->below->ops->flags & BS_OPS_CONTAINER) {
+        int k = snprintf(buf, len, "%s", l->label);
+        return k < 0 ? 0 : (size_t)k < len ? (size_t)k : len - 1;
+    }
     size_t n = chain_path(l->below, buf, len);
     int k = snprintf(buf + n, len - n, "%s%s", n ? " > " : "", l->label);
     if (k < 0)
         return n;
     return n + (size_t)k < len ? n + (size_t)k : len - 1;
+}
+
+/* Appends name to d (at *k, room len) with {, }, \ and control
+ * characters escaped as the CLI shows member names. */
+static void put_escaped(char *d, size_t *k, size_t len, const char *name)
+{
+    for (const unsigned char *p = (const unsigned char *)name; *p && *k + 5 < len; p++) {
+        if (*p == '{' || *p == '}' || *p == '\\') {
+            d[(*k)++] = '\\';
+            d[(*k)++] = (char)*p;
+        } else if (*p < 0x20 || *p == 0x7F) {
+            *k += (size_t)snprintf(d + *k, len - *k, "\\x%02X", *p);
+        } else {
+            d[(*k)++] = (char)*p;
+        }
+    }
+    d[*k] = 0;
+}
+
+/* "PATH{member}{inner}" for the containers among layers 0..upto. */
+static const char *display_name(byte_source *s, int upto)
+{
+    size_t k = 0, len = sizeof s->display;
+    k = (size_t)snprintf(s->display, len, "%s", s->name);
+    if (k >= len)
+        k = len - 1;
+    for (int i = 0; i <= upto && i < s->nlayers; i++) {
+        const char *m = s->layers[i]->member;
+        if (!m || !(s->layers[i]->ops->flags & BS_OPS_CONTAINER) || k + 8 >= len)
+            continue;
+        s->display[k++] = '{';
+        put_escaped(s->display, &k, len - 2, m);
+        s->display[k++] = '}';
+        s->display[k] = 0;
+    }
+    return s->display;
+}
+
+const char *bs_display_name(byte_source *s)
+{
+    return s ? display_name(s, s->nlayers - 1) : "";
 }
 
 static void set_vlayer_error(struct bs_layer *l, const char *fmt, va_list ap)
@@ -77,7 +123,10 @@ static void set_vlayer_error(struct bs_layer *l, const char *fmt, va_list ap)
     chain_path(l, path, sizeof path);
     byte_source *s = l->src;
     s->limit = BS_LIMIT_NONE;
-    int n = snprintf(s->err, sizeof s->err, "%s: %s: ", s->name, path);
+    int upto = 0;
+    while (upto < s->nlayers && s->layers[upto] != l)
+        upto++;
+    int n = snprintf(s->err, sizeof s->err, "%s: %s: ", display_name(s, upto), path);
     if (n < 0 || (size_t)n >= sizeof s->err)
         return;
     vsnprintf(s->err + n, sizeof s->err - (size_t)n, fmt, ap);
@@ -130,13 +179,14 @@ int bs_limit(const byte_source *s)
 static int over_budget(struct bs_layer *l)
 {
     const bs_options *o = &l->src->opt;
-    if (!o->decode_ratio || !o->decode_floor || l->produced <= o->decode_floor)
+    uint64_t made = l->produced + l->src->decoded_past;
+    if (!o->decode_ratio || !o->decode_floor || made <= o->decode_floor)
         return 0;
     uint64_t in = l->src->layers[0]->consumed;
-    if (in && l->produced / in < o->decode_ratio)
+    if (in && made / in < o->decode_ratio)
         return 0;
     char a[32], b[32];
-    bs_format_size(a, sizeof a, l->produced);
+    bs_format_size(a, sizeof a, made);
     bs_format_size(b, sizeof b, in);
     bs_limit_fail(l, BS_LIMIT_DECODED,
                   "decoded %s from %s of input, more than %u:1 (a decompression bomb?)", a, b,
@@ -244,6 +294,33 @@ int bs_layer_add_arg(byte_source *s, const struct bs_layer_ops *ops, const char 
     s->top = l;
     if (out)
         *out = l;
+    return BS_OK;
+}
+
+int bs_layer_insert(byte_source *s, const struct bs_layer_ops *ops, int i)
+{
+    if (i < 1 || i > s->nlayers)
+        return BS_EINVAL;
+    if (i == s->nlayers)
+        return bs_layer_add(s, ops, NULL);
+    int n = s->nlayers;
+    if (n >= (int)(sizeof s->layers / sizeof s->layers[0])) {
+        s->limit = BS_LIMIT_DEPTH;
+        return bs_set_error(s, BS_ELIMIT, "more than %d layers", n);
+    }
+    /* build it on the layers below i, then slide it under the rest */
+    struct bs_layer *above[16], *top = s->top;
+    memcpy(above, s->layers + i, (size_t)(n - i) * sizeof above[0]);
+    s->top = s->layers[i - 1];
+    s->nlayers = i;
+    struct bs_layer *l = NULL;
+    int rc = bs_layer_add(s, ops, &l);
+    memcpy(s->layers + i + (rc == BS_OK), above, (size_t)(n - i) * sizeof above[0]);
+    s->nlayers = n + (rc == BS_OK);
+    s->top = top;
+    if (rc < 0)
+        return rc;
+    above[0]->below = l;
     return BS_OK;
 }
 
@@ -539,6 +616,55 @@ const char *bs_error(const byte_source *s)
     return s ? s->err : "out of memory";
 }
 
+/* Drops the top layer, keeping what it decoded in the budget. */
+static void pop_top(byte_source *s)
+{
+    struct bs_layer *l = s->layers[--s->nlayers];
+    if (l->ops->flags & BS_OPS_DECODES)
+        s->decoded_past += l->produced;
+    if (l->ops->close)
+        l->ops->close(l);
+    free(l->buf);
+    free(l);
+    s->top = s->layers[s->nlayers - 1];
+}
+
+int bs_layer_is_container(const byte_source *s, int i)
+{
+    return s && i > 0 && i < s->nlayers && (s->layers[i]->ops->flags & BS_OPS_CONTAINER);
+}
+
+const char *bs_member_name(const byte_source *s, int i)
+{
+    return bs_layer_is_container(s, i) ? s->layers[i]->member : NULL;
+}
+
+int bs_next_member(byte_source *s, int i)
+{
+    if (!s)
+        return BS_EINVAL;
+    if (!bs_layer_is_container(s, i) || !s->layers[i]->ops->next_member)
+        return bs_set_error(s, BS_EINVAL, "layer %d is not a container", i);
+    while (s->nlayers - 1 > i)
+        pop_top(s);
+    struct bs_layer *l = s->layers[i];
+    if (l->status < 0 && l->member == NULL)
+        return l->status;   /* it failed before its first member */
+    if (l->ops->flags & BS_OPS_DECODES)
+        s->decoded_past += l->produced;
+    l->start = l->end = 0;
+    l->last_avail = 0;
+    l->eof = 0;
+    l->status = 0;
+    l->consumed = l->produced = 0;
+    int rc = l->ops->next_member(l);
+    if (rc < 0)
+        l->status = rc;
+    else if (rc == BS_END)
+        l->eof = 1;
+    return rc;
+}
+
 int bs_push(byte_source *s, const char *layer)
 {
     if (!s || !layer)
@@ -598,7 +724,7 @@ int bs_detect(byte_source *s, int max_depth)
         if (rc < 0)
             return rc;
         pushed++;
-        if (best->flags & BS_OPS_TEXT)
+        if (best->flags & (BS_OPS_TEXT | BS_OPS_CONTAINER))
             return pushed;
     }
 }
