@@ -77,6 +77,9 @@ int decode_option(struct decode_cfg *d, int opt, const char *arg, const char *pr
         return 1;
     case DECODE_OPT_MMAP: d->bopt.mmap_mode = BS_MMAP_ALWAYS; return 1;
     case DECODE_OPT_NO_MMAP: d->bopt.mmap_mode = BS_MMAP_NEVER; return 1;
+    case DECODE_OPT_ZIP_MAX_ENTRIES:
+        d->bopt.zip_max_entries = (uint64_t)parse_int(arg, 0, 1L << 40, prog, "entry limit");
+        return 1;
     case DECODE_OPT_ENCODING:
         d->bopt.encoding[0] = 0;
         if (strcmp(arg, "none") == 0) {
@@ -186,6 +189,7 @@ const char *decode_limit_hint(const byte_source *s)
     case BS_LIMIT_DECODED: return " (see --decode-limit and --decode-ratio)";
     case BS_LIMIT_XZ_MEMORY: return " (see --xz-memlimit)";
     case BS_LIMIT_ZSTD_WINDOW: return " (see --zstd-window-log-max)";
+    case BS_LIMIT_ENTRIES: return " (see --zip-max-entries)";
     default: return "";
     }
 }

@@ -23,7 +23,8 @@ enum {
     DECODE_OPT_MMAP,
     DECODE_OPT_NO_MMAP,
     DECODE_OPT_ENCODING,
-    DECODE_OPT_NO_GUESS
+    DECODE_OPT_NO_GUESS,
+    DECODE_OPT_ZIP_MAX_ENTRIES
 };
 
 /* getopt_long entries for the options above, for a program's table. */
@@ -37,7 +38,8 @@ enum {
     {"mmap", no_argument, 0, DECODE_OPT_MMAP},                           \
     {"no-mmap", no_argument, 0, DECODE_OPT_NO_MMAP},                     \
     {"encoding", required_argument, 0, DECODE_OPT_ENCODING},             \
-    {"no-utf16-guess", no_argument, 0, DECODE_OPT_NO_GUESS}
+    {"no-utf16-guess", no_argument, 0, DECODE_OPT_NO_GUESS},             \
+    {"zip-max-entries", required_argument, 0, DECODE_OPT_ZIP_MAX_ENTRIES}
 
 /* The --help lines for them. */
 #define DECODE_HELP                                                                  \
@@ -51,7 +53,8 @@ enum {
     "      --encoding=NAME       charset of text without a BOM: any iconv name\n"   \
     "                            (latin1, cp1252, shift_jis, ...) or utf-16le...;\n" \
     "                            a BOM wins; none: bytes, BOM kept; auto: default\n" \
-    "      --no-utf16-guess      only a BOM makes text UTF-16\n"
+    "      --no-utf16-guess      only a BOM makes text UTF-16\n"                   \
+    "      --zip-max-entries=N   entries a zip may list (default 1048576; 0: any)\n"
 
 void decode_cfg_init(struct decode_cfg *d);
 

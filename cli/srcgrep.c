@@ -378,9 +378,12 @@ static void search_leaf(void *ctx, byte_source *s, const char *name, int detecte
     r->cfg->with_fname = was;
 }
 
+/* A container that cannot go on: its message names what it names. */
 static void report_leaf(void *ctx, byte_source *s, const char *name)
 {
-    report(ctx, s, name);
+    struct run *r = ctx;
+    (void)name;
+    report(r, s, r->file_shown);
 }
 
 /* As grep, refuses to read the file the output goes to, which could grow

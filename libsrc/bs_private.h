@@ -187,7 +187,7 @@ extern const struct bs_layer_ops *const bs_registry[];
 
 extern const struct bs_layer_ops bs_gzip_ops, bs_gzip_zlib_ops, bs_xz_ops, bs_zstd_ops,
     bs_bzip2_ops, bs_lz4_ops, bs_utf8_ops, bs_utf16le_ops, bs_utf16be_ops, bs_utf32le_ops,
-    bs_utf32be_ops, bs_iconv_ops, bs_tar_ops;
+    bs_utf32be_ops, bs_iconv_ops, bs_tar_ops, bs_zip_ops;
 
 /* How many bytes bs_detect waits for before the layers bid.  Formats are
  * recognised by their magic numbers, which all sit in the first few

@@ -78,7 +78,9 @@ enum {
     BS_LIMIT_DEPTH,       /* bs_detect's max_depth, or the 16 layers a source holds */
     BS_LIMIT_DECODED,     /* decode_floor and decode_ratio: a decompression bomb */
     BS_LIMIT_XZ_MEMORY,   /* xz_memlimit */
-    BS_LIMIT_ZSTD_WINDOW  /* zstd_window_log_max */
+    BS_LIMIT_ZSTD_WINDOW, /* zstd_window_log_max */
+    BS_LIMIT_ENTRIES,     /* zip_max_entries */
+    BS_LIMIT_OVERLAP      /* zip members whose data overlap: a zip bomb */
 };
 
 /* How the base of a regular file is read. */
@@ -125,6 +127,10 @@ enum {
  * for a larger dictionary fails with BS_LIMIT_XZ_MEMORY instead. */
 #define BS_XZ_MEMLIMIT_DEFAULT ((uint64_t)256 << 20)
 
+/* Entries a zip's central directory may list (as the entries each take
+ * memory while the archive is read, about 64 bytes plus the name). */
+#define BS_ZIP_MAX_ENTRIES_DEFAULT ((uint64_t)1 << 20)
+
 /* Largest zstd window accepted, as a power of two (zstd's own default:
  * frames made with --long=31 need `zstd --memory=2GB` or this raised). */
 #define BS_ZSTD_WINDOW_LOG_MAX_DEFAULT 27
@@ -154,6 +160,7 @@ typedef struct bs_options {
     uint64_t xz_memlimit;     /* bytes the xz decoder may allocate */
     int zstd_window_log_max;  /* 10..31 */
     int threads;              /* decoder threads (xz); 0 = one per core */
+    uint64_t zip_max_entries; /* entries a zip directory may list; 0 = any */
     int text;                 /* BS_TEXT_AUTO, BS_TEXT_BOM or BS_TEXT_NONE */
     /* Charset of text without a BOM, for bs_detect: any name
      * bs_push_encoding takes; "" (the default) means UTF-8 or bytes. */

@@ -20,6 +20,7 @@ void bs_options_init(bs_options *opt)
     opt->decode_ratio = BS_DECODE_RATIO_DEFAULT;
     opt->xz_memlimit = BS_XZ_MEMLIMIT_DEFAULT;
     opt->zstd_window_log_max = BS_ZSTD_WINDOW_LOG_MAX_DEFAULT;
+    opt->zip_max_entries = BS_ZIP_MAX_ENTRIES_DEFAULT;
     opt->threads = 0;
 }
 
@@ -649,7 +650,7 @@ int bs_next_member(byte_source *s, int i)
         pop_top(s);
     struct bs_layer *l = s->layers[i];
     if (l->status < 0 && l->member == NULL)
-        return l->status;   /* it failed before its first member */
+        return l->status;   /* it failed before a member, or moving on */
     if (l->ops->flags & BS_OPS_DECODES)
         s->decoded_past += l->produced;
     l->start = l->end = 0;
@@ -657,6 +658,8 @@ int bs_next_member(byte_source *s, int i)
     l->eof = 0;
     l->status = 0;
     l->consumed = l->produced = 0;
+    /* failures while moving on name the archive, not the member left */
+    l->member = NULL;
     int rc = l->ops->next_member(l);
     if (rc < 0)
         l->status = rc;

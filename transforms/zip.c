@@ -1,0 +1,849 @@
+/* zip: members by the central directory when the archive is a file that
+ * can be read at any offset, by the local headers in order otherwise (on a
+ * pipe, inside a gzip or another zip), with data descriptors.  Stored and
+ * deflate members are decoded here; bzip2, xz and zstd members by those
+ * layers, and lzma by liblzma, each on a private layer that reads the
+ * member's compressed bytes.  Every member's CRC-32 and size are checked.
+ *
+ * Hostile archives: every offset and size in the central directory is
+ * checked against the file before use, members whose data overlap (one
+ * compressed kernel shared by many entries: the "better zip bomb") make
+ * the archive refused, the number of entries is capped (zip_max_entries),
+ * and what members decode counts against the decoded-bytes budget. */
+#define _POSIX_C_SOURCE 200809L
+#include "bs_private.h"
+
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define SIG_LOCAL 0x04034b50u
+#define SIG_CENTRAL 0x02014b50u
+#define SIG_END 0x06054b50u
+#define SIG_END64 0x06064b50u
+#define SIG_LOC64 0x07064b50u
+#define SIG_DESC 0x08074b50u
+
+#define LOCAL_LEN 30
+#define CENTRAL_LEN 46
+#define END_LEN 22
+#define INBUF (64u << 10)
+
+enum { M_STORED = 0, M_DEFLATE = 8, M_BZIP2 = 12, M_LZMA = 14, M_ZSTD = 93, M_XZ = 95 };
+
+struct entry {
+    const unsigned char *name;   /* in the central directory buffer */
+    size_t name_len;
+    uint16_t flags, method;
+    uint32_t crc;
+    uint64_t csize, usize, offset;
+};
+
+struct zip {
+    struct bs_layer *self;
+    int stream;              /* reading local headers in order */
+    int started, done;
+    uint64_t size;           /* of the archive (central directory mode) */
+    /* central directory */
+    unsigned char *cd;
+    struct entry *ent;
+    size_t nent, next;
+    /* the current member */
+    struct entry cur;
+    char *name;
+    int have;                /* a member is current */
+    int ended;               /* its data has all been produced and checked */
+    int bad;                 /* it cannot be read: its read() fails */
+    char why[96];            /* ... saying this */
+    uint64_t data_off;       /* central directory mode: its data in the base */
+    uint64_t raw_left;       /* compressed bytes not yet taken */
+    int descriptor, zip64;   /* streaming: sizes follow the data */
+    uint32_t crc;
+    uint64_t out;
+    z_stream zs;
+    int zs_ready;
+    unsigned char *inbuf;    /* compressed bytes read at an offset */
+    size_t in_len;
+    struct bs_layer *raw, *dec;   /* private layers for other methods */
+    uint64_t pos;            /* streaming: bytes consumed from below */
+    char late[160];          /* a directory failure, reported after the members */
+};
+
+static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint64_t le64(const unsigned char *p) { return bs_le32(p) | (uint64_t)bs_le32(p + 4) << 32; }
+
+static int zip_bid(const unsigned char *p, size_t len, int at_end)
+{
+    (void)at_end;
+    if (len >= LOCAL_LEN && bs_le32(p) == SIG_LOCAL) {
+        uint16_t method = le16(p + 8), version = le16(p + 4);
+        if (version > 100 || (method > 20 && method != M_ZSTD && method != M_XZ && method != 98 &&
+                              method != 99))
+            return 0;
+        return 40;
+    }
+    /* an empty archive is its end record alone */
+    if (len == END_LEN && at_end && bs_le32(p) == SIG_END && le16(p + 8) == 0)
+        return 32;
+    return 0;
+}
+
+/* The base, if it offers random access and the zip sits right on it. */
+static struct bs_layer *base_below(struct bs_layer *l)
+{
+    struct bs_layer *b = l->below;
+    return !b->below && b->ops->read_at && b->ops->size ? b : NULL;
+}
+
+static int read_at(struct bs_layer *l, uint64_t off, void *buf, size_t n)
+{
+    struct bs_layer *b = l->below;
+    size_t got = 0;
+    int rc = b->ops->read_at(b, off, buf, n, &got);
+    if (rc < 0)
+        return rc;
+    if (got < n)
+        return bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive at byte %llu",
+                              (unsigned long long)(off + got));
+    return BS_OK;
+}
+
+/* The zip64 extra field (id 1) replaces the sizes and offset that are
+ * 0xFFFFFFFF, in that order. */
+static int zip64_extra(const unsigned char *x, size_t n, uint64_t *usize, uint64_t *csize,
+                       uint64_t *offset)
+{
+    while (n >= 4) {
+        uint16_t id = le16(x), len = le16(x + 2);
+        if ((size_t)len + 4 > n)
+            return -1;
+        if (id == 1) {
+            const unsigned char *v = x + 4;
+            size_t k = len;
+            uint64_t *f[3] = {usize, csize, offset};
+            for (int i = 0; i < 3; i++) {
+                if (!f[i] || *f[i] != 0xFFFFFFFFu)
+                    continue;
+                if (k < 8)
+                    return -1;
+                *f[i] = le64(v);
+                v += 8;
+                k -= 8;
+            }
+            return 1;
+        }
+        x += 4 + len;
+        n -= 4 + (size_t)len;
+    }
+    return 0;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+    const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Finds and checks the central directory: the end record in the last
+ * 64 KiB + 22 bytes, the zip64 one if it points there, then every entry. */
+static int read_directory(struct bs_layer *l, struct zip *z)
+{
+    uint64_t size = z->size;
+    size_t tail = size < 65557 ? (size_t)size : 65557;
+    unsigned char *t = malloc(tail ? tail : 1);
+    if (!t)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    int rc = read_at(l, size - tail, t, tail);
+    if (rc < 0) {
+        free(t);
+        return rc;
+    }
+    size_t e = tail;
+    while (e >= END_LEN) {
+        e--;
+        if (e + END_LEN <= tail && bs_le32(t + e) == SIG_END &&
+            e + END_LEN + le16(t + e + 20) <= tail)
+            break;
+    }
+    if (e < END_LEN - 1 || e + END_LEN > tail || bs_le32(t + e) != SIG_END) {
+        free(t);
+        return bs_decode_fail(l, BS_EFORMAT, "no central directory (end record not found)");
+    }
+    uint64_t end_at = size - tail + e;
+    uint64_t count = le16(t + e + 10), cd_size = bs_le32(t + e + 12), cd_off = bs_le32(t + e + 16);
+    if (e >= 20 && bs_le32(t + e - 20) == SIG_LOC64) {
+        uint64_t at = le64(t + e - 20 + 8);
+        unsigned char r[56];
+        if (at > end_at || end_at - at < sizeof r) {
+            free(t);
+            return bs_decode_fail(l, BS_EFORMAT, "zip64 end record out of place");
+        }
+        rc = read_at(l, at, r, sizeof r);
+        if (rc < 0) {
+            free(t);
+            return rc;
+        }
+        if (bs_le32(r) != SIG_END64) {
+            free(t);
+            return bs_decode_fail(l, BS_EFORMAT, "zip64 end record not found");
+        }
+        count = le64(r + 32);
+        cd_size = le64(r + 40);
+        cd_off = le64(r + 48);
+        end_at = at;
+    }
+    free(t);
+    if (cd_off > end_at || cd_size > end_at - cd_off)
+        return bs_decode_fail(l, BS_EFORMAT, "central directory past the end of the file");
+    uint64_t cap = l->src->opt.zip_max_entries;
+    if (cap && count > cap)
+        return bs_limit_fail(l, BS_LIMIT_ENTRIES, "%llu entries, more than %llu",
+                             (unsigned long long)count, (unsigned long long)cap);
+    if (count > cd_size / CENTRAL_LEN)
+        return bs_decode_fail(l, BS_EFORMAT, "central directory too small for %llu entries",
+                              (unsigned long long)count);
+    z->cd = malloc(cd_size ? (size_t)cd_size : 1);
+    z->ent = calloc(count ? (size_t)count : 1, sizeof *z->ent);
+    struct entry **order = calloc(count ? (size_t)count : 1, sizeof *order);
+    if (!z->cd || !z->ent || !order) {
+        free(order);
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    }
+    rc = read_at(l, cd_off, z->cd, (size_t)cd_size);
+    size_t at = 0;
+    for (uint64_t i = 0; rc >= 0 && i < count; i++) {
+        const unsigned char *c = z->cd + at;
+        if (cd_size - at < CENTRAL_LEN || bs_le32(c) != SIG_CENTRAL) {
+            rc = bs_decode_fail(l, BS_EFORMAT, "bad central directory entry %llu",
+                                (unsigned long long)i + 1);
+            break;
+        }
+        size_t nl = le16(c + 28), xl = le16(c + 30), cl = le16(c + 32);
+        if (cd_size - at - CENTRAL_LEN < nl + xl + cl) {
+            rc = bs_decode_fail(l, BS_EFORMAT, "central directory entry %llu runs past its end",
+                                (unsigned long long)i + 1);
+            break;
+        }
+        struct entry *en = &z->ent[z->nent];
+        en->flags = le16(c + 8);
+        en->method = le16(c + 10);
+        en->crc = bs_le32(c + 16);
+        en->csize = bs_le32(c + 20);
+        en->usize = bs_le32(c + 24);
+        en->offset = bs_le32(c + 42);
+        en->name = c + CENTRAL_LEN;
+        en->name_len = nl;
+        if (zip64_extra(c + CENTRAL_LEN + nl, xl, &en->usize, &en->csize, &en->offset) < 0) {
+            rc = bs_decode_fail(l, BS_EFORMAT, "bad zip64 field in entry %llu",
+                                (unsigned long long)i + 1);
+            break;
+        }
+        at += CENTRAL_LEN + nl + xl + cl;
+        /* the data of every entry lies before the central directory */
+        if (en->offset > cd_off || cd_off - en->offset < LOCAL_LEN + (uint64_t)nl ||
+            cd_off - en->offset - LOCAL_LEN - nl < en->csize) {
+            rc = bs_decode_fail(l, BS_EFORMAT, "entry %llu (%.*s) lies outside the archive",
+                                (unsigned long long)i + 1, (int)(nl > 200 ? 200 : nl), en->name);
+            break;
+        }
+        order[z->nent++] = en;
+    }
+    if (rc >= 0) {
+        /* one entry's data may not run into the next one's header */
+        qsort(order, z->nent, sizeof *order, by_offset);
+        for (size_t i = 1; i < z->nent; i++) {
+            const struct entry *a = order[i - 1], *b = order[i];
+            if (b->offset - a->offset < LOCAL_LEN + a->name_len + a->csize) {
+                rc = bs_limit_fail(l, BS_LIMIT_OVERLAP, "members %.*s and %.*s overlap "
+                                   "(a zip bomb?)", (int)(a->name_len > 200 ? 200 : a->name_len),
+                                   a->name, (int)(b->name_len > 200 ? 200 : b->name_len),
+                                   b->name);
+                break;
+            }
+        }
+    }
+    free(order);
+    return rc;
+}
+
+static int zip_init(struct bs_layer *l)
+{
+    struct zip *z = calloc(1, sizeof *z);
+    if (!z)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    l->state = z;
+    z->self = l;
+    struct bs_layer *b = base_below(l);
+    z->stream = !b || b->ops->size(b, &z->size) < 0;
+    return BS_OK;
+}
+
+static void end_member(struct zip *z)
+{
+    if (z->zs_ready)
+        inflateEnd(&z->zs);
+    z->zs_ready = 0;
+    struct bs_layer *ls[2] = {z->dec, z->raw};
+    for (int i = 0; i < 2; i++) {
+        if (!ls[i])
+            continue;
+        if (ls[i]->ops->close)
+            ls[i]->ops->close(ls[i]);
+        free(ls[i]->buf);
+        free(ls[i]);
+    }
+    z->dec = z->raw = NULL;
+    z->in_len = 0;
+}
+
+static void zip_close(struct bs_layer *l)
+{
+    struct zip *z = l->state;
+    if (!z)
+        return;
+    end_member(z);
+    free(z->cd);
+    free(z->ent);
+    free(z->name);
+    free(z->inbuf);
+    free(z);
+    l->state = NULL;
+}
+
+/* ---- the compressed bytes of the current member ------------------------ */
+
+/* Consumes n bytes of the stream below (streaming mode). */
+static int skip(struct bs_layer *l, struct zip *z, uint64_t n)
+{
+    while (n) {
+        const unsigned char *p;
+        size_t got;
+        int rc = bs_layer_peek(l->below, 1, &p, &got);
+        if (got == 0)
+            return rc < 0 ? rc : bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
+        size_t k = got < n ? got : (size_t)n;
+        bs_layer_consume(l->below, k);
+        z->pos += k;
+        n -= k;
+    }
+    return BS_OK;
+}
+
+/* Points *p at up to `want` compressed bytes of the member (fewer at its
+ * end), without taking them: take() does.  *n == 0 at the end. */
+static int raw_peek(struct bs_layer *l, struct zip *z, const unsigned char **p, size_t *n)
+{
+    uint64_t left = z->raw_left;
+    if (!z->stream) {
+        struct bs_layer *b = l->below;
+        if (b->direct) {
+            *p = b->direct + z->data_off;
+            *n = left > SIZE_MAX ? SIZE_MAX : (size_t)left;
+            return BS_OK;
+        }
+        if (!z->inbuf && !(z->inbuf = malloc(INBUF)))
+            return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+        if (z->in_len == 0 && left) {
+            size_t k = left < INBUF ? (size_t)left : INBUF;
+            int rc = read_at(l, z->data_off, z->inbuf, k);
+            if (rc < 0)
+                return rc;
+            z->in_len = k;
+        }
+        *p = z->inbuf;
+        *n = z->in_len;
+        return BS_OK;
+    }
+    int rc = bs_layer_peek(l->below, 1, p, n);
+    if (*n > left)
+        *n = (size_t)left;
+    return *n || rc >= 0 ? BS_OK : rc;
+}
+
+static void take(struct bs_layer *l, struct zip *z, size_t k)
+{
+    if (z->raw_left != UINT64_MAX)
+        z->raw_left -= k;
+    if (!z->stream) {
+        z->data_off += k;
+        if (!l->below->direct) {
+            memmove(z->inbuf, z->inbuf + k, z->in_len - k);
+            z->in_len -= k;
+        }
+    } else {
+        bs_layer_consume(l->below, k);
+        z->pos += k;
+    }
+}
+
+/* The private layer the decoders of other methods read: the member's
+ * compressed bytes. */
+static int data_read(struct bs_layer *r, unsigned char *dst, size_t cap, size_t *got)
+{
+    struct zip *z = r->state;
+    struct bs_layer *l = z->self;
+    const unsigned char *p;
+    size_t n;
+    *got = 0;
+    if (z->raw_left == 0)
+        return BS_END;
+    int rc = raw_peek(l, z, &p, &n);
+    if (rc < 0)
+        return rc;
+    if (n == 0)
+        return bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive in %s", z->name);
+    size_t k = n < cap ? n : cap;
+    if (!z->stream && l->below->direct) {
+        int grc = bs_copy_guarded(l->src, dst, p, k);
+        if (grc < 0)
+            return grc;
+    } else {
+        memcpy(dst, p, k);
+    }
+    take(l, z, k);
+    *got = k;
+    return BS_OK;
+}
+
+static const struct bs_layer_ops data_ops = {
+    .version = BS_OPS_VERSION,
+    .name = "zip data",
+    .read = data_read,
+};
+
+/* lzma (method 14): a 2-byte version, a 2-byte length, the LZMA1
+ * properties, then raw LZMA1 data; the end is the member's size. */
+struct zlzma {
+    lzma_stream s;
+    int ready;
+    uint64_t left;
+};
+
+static int zl_init(struct bs_layer *l)
+{
+    struct zlzma *x = calloc(1, sizeof *x);
+    if (!x)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    l->state = x;
+    return BS_OK;
+}
+
+static void zl_close(struct bs_layer *l)
+{
+    struct zlzma *x = l->state;
+    if (x && x->ready)
+        lzma_end(&x->s);
+    free(x);
+    l->state = NULL;
+}
+
+static int zl_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
+{
+    struct zlzma *x = l->state;
+    const unsigned char *p;
+    size_t n;
+    *got = 0;
+    if (!x->ready) {
+        int rc = bs_layer_peek(l->below, 9, &p, &n);
+        if (n < 9 || le16(p + 2) != 5)
+            return rc < 0 ? rc : bs_decode_fail(l, BS_EFORMAT, "bad lzma header");
+        lzma_options_lzma opt;
+        lzma_filter f[2] = {{LZMA_FILTER_LZMA1, NULL}, {LZMA_VLI_UNKNOWN, NULL}};
+        if (lzma_properties_decode(&f[0], NULL, p + 4, 5) != LZMA_OK)
+            return bs_decode_fail(l, BS_EFORMAT, "bad lzma properties");
+        opt = *(lzma_options_lzma *)f[0].options;
+        free(f[0].options);
+        f[0].options = &opt;
+        lzma_stream init = LZMA_STREAM_INIT;
+        x->s = init;
+        if (lzma_raw_decoder(&x->s, f) != LZMA_OK)
+            return bs_decode_fail(l, BS_ENOMEM, "cannot set up the lzma decoder");
+        x->ready = 1;
+        x->left = ((struct zip *)l->below->state)->cur.usize;
+        bs_layer_consume(l->below, 9);
+    }
+    if (x->left == 0)
+        return BS_END;
+    if (cap > x->left)
+        cap = (size_t)x->left;
+    int rc = bs_layer_peek(l->below, 1, &p, &n);
+    if (rc < 0 && n == 0)
+        return rc;
+    x->s.next_in = p;
+    x->s.avail_in = n;
+    x->s.next_out = dst;
+    x->s.avail_out = cap;
+    lzma_ret r = lzma_code(&x->s, n ? LZMA_RUN : LZMA_FINISH);
+    bs_layer_consume(l->below, n - x->s.avail_in);
+    *got = cap - x->s.avail_out;
+    x->left -= *got;
+    if (r != LZMA_OK && r != LZMA_STREAM_END)
+        return bs_decode_fail(l, BS_EFORMAT, "corrupt lzma data");
+    if (*got == 0)
+        return bs_decode_fail(l, BS_EFORMAT, "unexpected end of lzma data");
+    return BS_OK;
+}
+
+static const struct bs_layer_ops zip_lzma_ops = {
+    .version = BS_OPS_VERSION,
+    .name = "lzma",
+    .init = zl_init,
+    .read = zl_read,
+    .close = zl_close,
+};
+
+/* A private layer of the given kind on `below`, not in the chain. */
+static struct bs_layer *private_layer(struct bs_layer *l, const struct bs_layer_ops *ops,
+                                      struct bs_layer *below, void *state)
+{
+    struct bs_layer *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->ops = ops;
+    p->src = l->src;
+    p->below = below;
+    p->state = state;
+    snprintf(p->label, sizeof p->label, "%s", ops->name);
+    if (ops->init && ops->init(p) < 0) {
+        if (ops->close)
+            ops->close(p);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* ---- members --------------------------------------------------------------- */
+
+static const char *method_name(unsigned m)
+{
+    switch (m) {
+    case 1: return "shrink";
+    case 2: case 3: case 4: case 5: return "reduce";
+    case 6: return "implode";
+    case 9: return "deflate64";
+    case 10: return "PKWARE implode";
+    case 18: return "IBM TERSE";
+    case 19: return "IBM LZ77";
+    case 97: return "WavPack";
+    case 98: return "PPMd";
+    case 99: return "AES encryption";
+    default: return NULL;
+    }
+}
+
+/* Makes the current member ready to read (its header has been parsed). */
+static int start_member(struct bs_layer *l, struct zip *z)
+{
+    z->crc = 0;
+    z->out = 0;
+    z->ended = 0;
+    z->bad = 0;
+    z->why[0] = 0;
+    free(z->name);
+    z->name = malloc(z->cur.name_len + 1);
+    if (!z->name)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    memcpy(z->name, z->cur.name, z->cur.name_len);
+    z->name[z->cur.name_len] = 0;
+    l->member = z->name;
+    z->raw_left = z->descriptor ? UINT64_MAX : z->cur.csize;
+    unsigned m = z->cur.method;
+    if (z->cur.flags & 1 || m == 99) {
+        z->bad = 1;
+        snprintf(z->why, sizeof z->why, "encrypted member, not searched");
+    } else if (m != M_STORED && m != M_DEFLATE && m != M_BZIP2 && m != M_LZMA && m != M_ZSTD &&
+               m != M_XZ) {
+        z->bad = 1;
+        const char *nm = method_name(m);
+        snprintf(z->why, sizeof z->why, "compression method %u%s%s%s not supported, not searched",
+                 m, nm ? " (" : "", nm ? nm : "", nm ? ")" : "");
+    } else if (z->descriptor && m != M_DEFLATE) {
+        /* only deflate data tells where it ends */
+        z->bad = 1;
+        snprintf(z->why, sizeof z->why, "size unknown in a stream (data descriptor), "
+                 "not searched");
+    } else if (m == M_DEFLATE) {
+        memset(&z->zs, 0, sizeof z->zs);
+        if (inflateInit2(&z->zs, -15) != Z_OK)
+            return bs_decode_fail(l, BS_ENOMEM, "cannot set up inflate");
+        z->zs_ready = 1;
+    } else if (m != M_STORED) {
+        z->raw = private_layer(l, &data_ops, NULL, z);
+        const struct bs_layer_ops *ops = m == M_BZIP2 ? &bs_bzip2_ops
+                                         : m == M_XZ  ? &bs_xz_ops
+                                         : m == M_ZSTD ? &bs_zstd_ops
+                                                       : &zip_lzma_ops;
+        z->dec = z->raw ? private_layer(l, ops, z->raw, NULL) : NULL;
+        if (!z->dec)
+            return l->status < 0 ? l->status : bs_decode_fail(l, BS_ENOMEM, "out of memory");
+        z->dec->member = NULL;
+    }
+    return BS_OK;
+}
+
+/* Streaming: after a member's data, its descriptor (signature optional;
+ * 8-byte sizes when the header had a zip64 field). */
+static int read_descriptor(struct bs_layer *l, struct zip *z)
+{
+    const unsigned char *p;
+    size_t n;
+    size_t len = z->zip64 ? 20 : 12;
+    int rc = bs_layer_peek(l->below, len + 4, &p, &n);
+    if (n < len)
+        return rc < 0 ? rc : bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
+    size_t at = n >= 4 && bs_le32(p) == SIG_DESC && n >= len + 4 ? 4 : 0;
+    z->cur.crc = bs_le32(p + at);
+    z->cur.csize = z->zip64 ? le64(p + at + 4) : bs_le32(p + at + 4);
+    z->cur.usize = z->zip64 ? le64(p + at + 12) : bs_le32(p + at + 8);
+    return skip(l, z, at + len);
+}
+
+/* Checks what was produced against the sizes and CRC-32 stored. */
+static int check_member(struct bs_layer *l, struct zip *z)
+{
+    z->ended = 1;
+    if (z->stream && z->descriptor) {
+        int rc = read_descriptor(l, z);
+        if (rc < 0)
+            return rc;
+        z->descriptor = 0;
+    }
+    if (z->out != z->cur.usize)
+        return bs_decode_fail(l, BS_EFORMAT, "size mismatch (stored %llu, decoded %llu)",
+                              (unsigned long long)z->cur.usize, (unsigned long long)z->out);
+    if (z->crc != z->cur.crc)
+        return bs_decode_fail(l, BS_EFORMAT, "CRC mismatch (stored %08x, computed %08x)",
+                              (unsigned)z->cur.crc, (unsigned)z->crc);
+    return BS_END;
+}
+
+static int zip_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
+{
+    struct zip *z = l->state;
+    *got = 0;
+    if (!z->have || z->ended)
+        return BS_END;
+    if (z->bad)
+        return bs_decode_fail(l, BS_EFORMAT, "%s", z->why);
+    int rc = BS_OK;
+    if (z->dec) {
+        rc = z->dec->ops->read(z->dec, dst, cap, got);
+        if (rc == BS_END && z->raw_left)
+            rc = bs_decode_fail(l, BS_EFORMAT, "%llu bytes of data after the end of the "
+                                "compressed stream", (unsigned long long)z->raw_left);
+    } else {
+        const unsigned char *p;
+        size_t n;
+        rc = raw_peek(l, z, &p, &n);
+        if (rc < 0)
+            return rc;
+        if (z->cur.method == M_STORED) {
+            if (n == 0)
+                rc = z->raw_left ? bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive")
+                                 : BS_END;
+            else {
+                size_t k = n < cap ? n : cap;
+                rc = !z->stream && l->below->direct ? bs_copy_guarded(l->src, dst, p, k)
+                                                    : (memcpy(dst, p, k), BS_OK);
+                if (rc < 0)
+                    return rc;
+                take(l, z, k);
+                *got = k;
+            }
+        } else {
+            if (n == 0)
+                return bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
+            uInt in = n > UINT32_MAX ? UINT32_MAX : (uInt)n;
+            z->zs.next_in = (unsigned char *)p;
+            z->zs.avail_in = in;
+            z->zs.next_out = dst;
+            z->zs.avail_out = cap > UINT32_MAX ? UINT32_MAX : (uInt)cap;
+            uInt room = z->zs.avail_out;
+            int r = inflate(&z->zs, Z_NO_FLUSH);
+            take(l, z, in - z->zs.avail_in);
+            *got = room - z->zs.avail_out;
+            if (r == Z_STREAM_END)
+                rc = BS_END;
+            else if (r == Z_NEED_DICT || r == Z_DATA_ERROR)
+                return bs_decode_fail(l, BS_EFORMAT, "inflate: %s",
+                                      z->zs.msg ? z->zs.msg : "corrupt data");
+            else if (r == Z_MEM_ERROR)
+                return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+            else if (*got == 0 && z->raw_left == 0)
+                return bs_decode_fail(l, BS_EFORMAT, "unexpected end of deflate data");
+        }
+    }
+    if (*got) {
+        z->crc = (uint32_t)crc32(z->crc, dst, (uInt)*got);
+        z->out += *got;
+    }
+    if (rc == BS_END) {
+        rc = check_member(l, z);
+        if (rc == BS_END && *got)
+            rc = BS_OK;
+    }
+    return rc;
+}
+
+/* Streaming: the next local header, or the end at the central directory. */
+static int next_local(struct bs_layer *l, struct zip *z)
+{
+    const unsigned char *p;
+    size_t n;
+    int rc = bs_layer_peek(l->below, LOCAL_LEN, &p, &n);
+    if (n < 4)
+        return rc < 0 ? rc : n == 0 ? BS_END
+                                    : bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
+    uint32_t sig = bs_le32(p);
+    if (sig == SIG_CENTRAL || sig == SIG_END || sig == SIG_END64)
+        return BS_END;
+    if (sig != SIG_LOCAL || n < LOCAL_LEN)
+        return bs_decode_fail(l, BS_EFORMAT, "no local header at byte %llu",
+                              (unsigned long long)z->pos);
+    size_t nl = le16(p + 26), xl = le16(p + 28);
+    rc = bs_layer_peek(l->below, LOCAL_LEN + nl + xl, &p, &n);
+    if (n < LOCAL_LEN + nl + xl)
+        return rc < 0 ? rc : bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
+    struct entry *e = &z->cur;
+    e->flags = le16(p + 6);
+    e->method = le16(p + 8);
+    e->crc = bs_le32(p + 14);
+    e->csize = bs_le32(p + 18);
+    e->usize = bs_le32(p + 22);
+    e->offset = z->pos;
+    free(z->cd);
+    z->cd = malloc(nl + 1);
+    if (!z->cd)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    memcpy(z->cd, p + LOCAL_LEN, nl);
+    e->name = z->cd;
+    e->name_len = nl;
+    z->zip64 = zip64_extra(p + LOCAL_LEN + nl, xl, &e->usize, &e->csize, NULL) > 0;
+    z->descriptor = (e->flags & 8) != 0;
+    return skip(l, z, LOCAL_LEN + nl + xl);
+}
+
+/* Streaming: the next local header of a file, past directories. */
+static int next_file(struct bs_layer *l, struct zip *z)
+{
+    for (;;) {
+        int rc = next_local(l, z);
+        if (rc != BS_OK)
+            return rc;
+        const struct entry *e = &z->cur;
+        if (!e->name_len || e->name[e->name_len - 1] != '/' || z->descriptor)
+            return BS_OK;
+        rc = skip(l, z, e->csize);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+/* Central directory mode: entry z->next's local header. */
+static int next_entry(struct bs_layer *l, struct zip *z)
+{
+    for (;;) {
+        if (z->next >= z->nent)
+            return BS_END;
+        struct entry *e = &z->ent[z->next++];
+        if (e->name_len && e->name[e->name_len - 1] == '/')
+            continue;   /* a directory */
+        unsigned char h[LOCAL_LEN];
+        int rc = read_at(l, e->offset, h, sizeof h);
+        if (rc < 0)
+            return rc;
+        if (bs_le32(h) != SIG_LOCAL)
+            return bs_decode_fail(l, BS_EFORMAT, "no local header for %.*s at byte %llu",
+                                  (int)(e->name_len > 200 ? 200 : e->name_len), e->name,
+                                  (unsigned long long)e->offset);
+        uint64_t start = e->offset + LOCAL_LEN + le16(h + 26) + le16(h + 28);
+        if (start > z->size || z->size - start < e->csize)
+            return bs_decode_fail(l, BS_EFORMAT, "%.*s lies outside the archive",
+                                  (int)(e->name_len > 200 ? 200 : e->name_len), e->name);
+        z->cur = *e;
+        z->data_off = start;
+        z->descriptor = 0;
+        return BS_OK;
+    }
+}
+
+static int zip_next(struct bs_layer *l)
+{
+    struct zip *z = l->state;
+    if (z->done)
+        return BS_END;
+    int rc = BS_OK;
+    if (!z->started) {
+        z->started = 1;
+        if (!z->stream && (rc = read_directory(l, z)) < 0) {
+            if (rc != BS_EFORMAT) {
+                z->done = 1;
+                return rc;
+            }
+            /* a truncated or damaged directory: the members can still be
+             * read from their local headers, and the damage is reported
+             * after them */
+            const char *e = bs_error(l->src);
+            size_t k = strlen(bs_display_name(l->src)) + strlen(": zip: ");
+            snprintf(z->late, sizeof z->late, "%s", strlen(e) > k ? e + k : "bad directory");
+            z->stream = 1;
+            l->status = 0;
+        }
+    }
+    if (z->have && z->stream) {
+        /* the rest of the current member, whatever state it was left in */
+        if (!z->ended && !z->bad && z->descriptor) {
+            unsigned char sink[16384];
+            size_t got;
+            l->status = 0;
+            do
+                rc = zip_read(l, sink, sizeof sink, &got);
+            while (rc == BS_OK);
+            if (rc < 0) {
+                z->done = 1;
+                return rc;
+            }
+        } else if (!z->ended) {
+            if (z->descriptor) {
+                z->done = 1;
+                return bs_decode_fail(l, BS_EFORMAT, "cannot find the end of %s in a stream",
+                                      z->name);
+            }
+            rc = skip(l, z, z->raw_left);
+            if (rc < 0) {
+                z->done = 1;
+                return rc;
+            }
+        }
+    }
+    end_member(z);
+    z->have = 0;
+    l->member = NULL;
+    rc = z->stream ? next_file(l, z) : next_entry(l, z);
+    if (rc != BS_OK) {
+        z->done = 1;
+        if (z->late[0])
+            return bs_decode_fail(l, BS_EFORMAT, "%s; members were read from their local "
+                                  "headers", z->late);
+        return rc;
+    }
+    rc = start_member(l, z);
+    if (rc < 0)
+        return rc;
+    z->have = 1;
+    return BS_OK;
+}
+
+const struct bs_layer_ops bs_zip_ops = {
+    .version = BS_OPS_VERSION,
+    .name = "zip",
+    .flags = BS_OPS_CONTAINER | BS_OPS_DECODES,
+    .bid = zip_bid,
+    .init = zip_init,
+    .read = zip_read,
+    .next_member = zip_next,
+    .close = zip_close,
+};
