@@ -109,20 +109,9 @@ int decode_open(const struct decode_cfg *d, const char *path, const char *name, 
     return path ? bs_open_path(out, path, &d->bopt) : bs_open_fd(out, 0, name, 0, &d->bopt);
 }
 
-/* Layers above the base that count against --max-layers: the decoding
- * ones and containers, not a readahead (which only moves work). */
-static int layers_used(byte_source *s)
-{
-    int n = 0;
-    for (int i = 1; i < bs_layer_count(s); i++)
-        n += strcmp(bs_layer_name(s, i), "readahead") != 0;
-    return n;
-}
-
 static int detect(const struct decode_cfg *d, byte_source *s)
 {
-    int left = d->max_layers - layers_used(s);
-    int rc = bs_detect(s, left < 0 ? 0 : left);
+    int rc = bs_detect(s, d->max_layers);
     if (rc > 0 && !d->no_readahead)
         rc = bs_readahead(s);
     /* Malformed data met while looking at the first bytes (a small file
@@ -147,29 +136,32 @@ int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin)
 
 /* The members of container layer c, depth first; `shown` is the name the
  * user gave the file. */
-static void walk_members(const struct decode_cfg *d, byte_source *s, const char *shown, int c,
-                         const struct decode_walk *w)
+static int walk_members(const struct decode_cfg *d, byte_source *s, const char *shown, int c,
+                        const struct decode_walk *w)
 {
     size_t k = strlen(bs_name(s));
     char *name = NULL;
-    int rc;
+    int rc, failed = 0;
     while ((rc = bs_next_member(s, c)) == BS_OK) {
         free(name);
         if (asprintf(&name, "%s%s", shown, bs_display_name(s) + k) < 0) {
             name = NULL;
             w->fail(w->ctx, s, shown);
-            return;
+            return 1;
         }
         int det = detect(d, s);
         int top = bs_layer_count(s) - 1;
         if (det >= 0 && top > c && bs_layer_is_container(s, top))
-            walk_members(d, s, shown, top, w);
+            failed = walk_members(d, s, shown, top, w);
         else
-            w->leaf(w->ctx, s, name, det);
+            failed = w->leaf(w->ctx, s, name, det) < 0;
     }
-    if (rc < 0)
+    /* an archive that cannot go on after a member failed stops for the
+     * same reason (it was cut there): that was said once already */
+    if (rc < 0 && !failed)
         w->fail(w->ctx, s, name ? name : shown);
     free(name);
+    return rc < 0 || failed;
 }
 
 void decode_walk(const struct decode_cfg *d, byte_source *s, const char *shown, int detected,
@@ -179,7 +171,7 @@ void decode_walk(const struct decode_cfg *d, byte_source *s, const char *shown, 
     if (detected < 0 || d->raw || !bs_layer_is_container(s, top))
         w->leaf(w->ctx, s, shown, detected);
     else
-        walk_members(d, s, shown, top, w);
+        (void)walk_members(d, s, shown, top, w);
 }
 
 const char *decode_limit_hint(const byte_source *s)

@@ -75,9 +75,11 @@ int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin);
  * or each member of a container, with the name to show, such as
  * "logs.tar{app.log}", and the status of its detection); fail when a
  * container cannot go on (its message is bs_error(s); name is the last
- * member's). */
+ * member's), unless the member before failed: the archive then stopped
+ * for the reason already reported. */
 struct decode_walk {
-    void (*leaf)(void *ctx, byte_source *s, const char *name, int detected);
+    /* returns the status the source ended with (negative: it failed) */
+    int (*leaf)(void *ctx, byte_source *s, const char *name, int detected);
     void (*fail)(void *ctx, byte_source *s, const char *name);
     void *ctx;
 };

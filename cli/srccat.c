@@ -61,19 +61,30 @@ static void print_layers(struct out *o, byte_source *s, const char *name, int wi
     out_byte(o, '\n');
 }
 
-static void fail_msg(struct cat *c, byte_source *s)
+/* The message of a failure; for a member (`name` not NULL), a failure of
+ * the archive's own layers (a .tgz cut short) is said of the member it
+ * was met in, as srcgrep says it. */
+static void fail_msg(struct cat *c, byte_source *s, const char *name)
 {
     if (c->out->err)
         return;
     out_flush(c->out);   /* what came before an error is shown before it */
-    fprintf(stderr, PROG ": %s%s\n", s ? bs_error(s) : "out of memory",
-            s ? decode_limit_hint(s) : "");
     c->status = 2;
+    if (!s) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return;
+    }
+    const char *e = bs_error(s), *n = bs_name(s);
+    size_t k = strlen(n);
+    if (name && !strncmp(e, n, k) && e[k] == ':')
+        fprintf(stderr, PROG ": %s%s%s\n", name, e + k, decode_limit_hint(s));
+    else
+        fprintf(stderr, PROG ": %s%s\n", e, decode_limit_hint(s));
 }
 
 /* One source to write: the file, or one member of a container, which
  * gets a header line "==> NAME <==" as head(1) writes for each file. */
-static void cat_leaf(void *ctx, byte_source *s, const char *name, int detected)
+static int cat_leaf(void *ctx, byte_source *s, const char *name, int detected)
 {
     struct cat *c = ctx;
     int member = strcmp(name, c->file) != 0;
@@ -95,13 +106,14 @@ static void cat_leaf(void *ctx, byte_source *s, const char *name, int detected)
     if (!c->out->err)
         out_flush(c->out);
     if (rc < 0)
-        fail_msg(c, s);
+        fail_msg(c, s, member ? name : NULL);
+    return rc;
 }
 
 static void cat_fail(void *ctx, byte_source *s, const char *name)
 {
     (void)name;
-    fail_msg(ctx, s);
+    fail_msg(ctx, s, NULL);
 }
 
 int main(int argc, char **argv)
@@ -157,7 +169,7 @@ int main(int argc, char **argv)
         c.file = name;
         int rc = decode_open(&dec, is_stdin ? NULL : path, name, &s);
         if (rc < 0)
-            fail_msg(&c, s);
+            fail_msg(&c, s, NULL);
         else
             decode_walk(&dec, s, name, decode_detect(&dec, s, is_stdin), &w);
         bs_close(s);

@@ -326,7 +326,7 @@ static int search_fn(void *arg)
 
 /* Searches s, whose layer detection returned `detected` (a failure there
  * counts as a file that failed before its first line). */
-static void search_source(struct run *r, byte_source *s, const char *name, int detected)
+static int search_source(struct run *r, byte_source *s, const char *name, int detected)
 {
     struct config *c = r->cfg;
     struct file f = {0};
@@ -339,7 +339,7 @@ static void search_source(struct run *r, byte_source *s, const char *name, int d
     if (rc < 0 && !f.failed)
         report(r, s, name);
     if (c->quiet)
-        return;
+        return rc;
     struct out *o = &r->out;
     if (c->list == LIST_MATCHING && f.selected) {
         out_str(o, name);
@@ -364,18 +364,20 @@ static void search_source(struct run *r, byte_source *s, const char *name, int d
      * gets full buffers */
     if (r->tty)
         out_flush(o);
+    return rc;
 }
 
 /* A member is shown with its name, as a file among several is, unless
  * -h says otherwise. */
-static void search_leaf(void *ctx, byte_source *s, const char *name, int detected)
+static int search_leaf(void *ctx, byte_source *s, const char *name, int detected)
 {
     struct run *r = ctx;
     int was = r->cfg->with_fname;
     if (r->cfg->fname_auto && strcmp(name, r->file_shown) != 0)
         r->cfg->with_fname = 1;
-    search_source(r, s, name, detected);
+    int rc = search_source(r, s, name, detected);
     r->cfg->with_fname = was;
+    return rc;
 }
 
 /* A container that cannot go on: its message names what it names. */

@@ -100,6 +100,9 @@ struct byte_source {
     /* bytes decoded by layers already dropped (members gone by), so that
      * the budget covers the whole input */
     uint64_t decoded_past;
+    /* input read at offsets (a zip by its directory), not consumed, which
+     * the budget counts with the base's consumed bytes */
+    uint64_t input_at;
     char display[BS_NAMEMAX + 1024];   /* bs_display_name's buffer */
 };
 

@@ -349,9 +349,13 @@ BS_API const char *bs_display_name(byte_source *s);
  * two, are ASCII, so that every other byte is mostly NUL.  (Only text
  * whose first 512 bytes pass waits for the next 4 KiB on a pipe.)  Nothing else is guessed.
  * Detection ends with a text layer, which is not counted against
- * max_depth, or with a container (see bs_next_member).  Returns the number of layers pushed, or a negative status:
- * a chain deeper than `max_depth` (BS_DEPTH_DEFAULT is a sane choice) fails
- * with BS_ELIMIT / BS_LIMIT_DEPTH, which is also how a gzip quine ends. */
+ * max_depth, or with a container (see bs_next_member).
+ *
+ * Returns the number of layers pushed, or a negative status: a chain
+ * deeper than `max_depth` (BS_DEPTH_DEFAULT is a sane choice; the layers
+ * already in the chain count too, so a member of a zip inside a zip has
+ * two used) fails with BS_ELIMIT / BS_LIMIT_DEPTH, which is also how a
+ * gzip quine ends. */
 #define BS_DEPTH_DEFAULT 8
 BS_API int bs_detect(byte_source *s, int max_depth);
 

@@ -29,13 +29,22 @@ const char *bs_version(void)
     return LIBSRC_VERSION_STRING;
 }
 
+static const char *display_name(const byte_source *s, int upto, char *buf, size_t len);
+
+/* Messages leave at least this much room for what happened after the
+ * name (a member name may be long, and full of escapes). */
+#define NAME_IN_MESSAGE (BS_ERRMAX - 512)
+
 static void set_verror(byte_source *s, const char *fmt, va_list ap)
 {
     s->limit = BS_LIMIT_NONE;
-    size_t n = strlen(s->name);
+    /* inside a member, the member is named as well */
+    char nbuf[NAME_IN_MESSAGE];
+    const char *name = display_name(s, s->nlayers - 1, nbuf, sizeof nbuf);
+    size_t n = strlen(name);
     if (n > sizeof s->err - 3)
         n = sizeof s->err - 3;
-    memcpy(s->err, s->name, n);
+    memcpy(s->err, name, n);
     memcpy(s->err + n, ": ", 3);
     vsnprintf(s->err + n + 2, sizeof s->err - n - 2, fmt, ap);
 }
@@ -93,28 +102,30 @@ static void put_escaped(char *d, size_t *k, size_t len, const char *name)
     d[*k] = 0;
 }
 
-/* "PATH{member}{inner}" for the containers among layers 0..upto. */
-static const char *display_name(byte_source *s, int upto)
+/* "PATH{member}{inner}" for the containers among layers 0..upto, into
+ * buf (cut to fit).  A buffer of the caller's: a layer failing on the
+ * readahead thread writes its message while the reader may be asking
+ * for the name. */
+static const char *display_name(const byte_source *s, int upto, char *buf, size_t len)
 {
-    size_t k = 0, len = sizeof s->display;
-    k = (size_t)snprintf(s->display, len, "%s", s->name);
+    size_t k = (size_t)snprintf(buf, len, "%s", s->name);
     if (k >= len)
         k = len - 1;
     for (int i = 0; i <= upto && i < s->nlayers; i++) {
         const char *m = s->layers[i]->member;
         if (!m || !(s->layers[i]->ops->flags & BS_OPS_CONTAINER) || k + 8 >= len)
             continue;
-        s->display[k++] = '{';
-        put_escaped(s->display, &k, len - 2, m);
-        s->display[k++] = '}';
-        s->display[k] = 0;
+        buf[k++] = '{';
+        put_escaped(buf, &k, len - 2, m);
+        buf[k++] = '}';
+        buf[k] = 0;
     }
-    return s->display;
+    return buf;
 }
 
 const char *bs_display_name(byte_source *s)
 {
-    return s ? display_name(s, s->nlayers - 1) : "";
+    return s ? display_name(s, s->nlayers - 1, s->display, sizeof s->display) : "";
 }
 
 static void set_vlayer_error(struct bs_layer *l, const char *fmt, va_list ap)
@@ -127,7 +138,9 @@ static void set_vlayer_error(struct bs_layer *l, const char *fmt, va_list ap)
     int upto = 0;
     while (upto < s->nlayers && s->layers[upto] != l)
         upto++;
-    int n = snprintf(s->err, sizeof s->err, "%s: %s: ", display_name(s, upto), path);
+    char nbuf[NAME_IN_MESSAGE];
+    int n = snprintf(s->err, sizeof s->err, "%s: %s: ", display_name(s, upto, nbuf, sizeof nbuf),
+                     path);
     if (n < 0 || (size_t)n >= sizeof s->err)
         return;
     vsnprintf(s->err + n, sizeof s->err - (size_t)n, fmt, ap);
@@ -183,7 +196,7 @@ static int over_budget(struct bs_layer *l)
     uint64_t made = l->produced + l->src->decoded_past;
     if (!o->decode_ratio || !o->decode_floor || made <= o->decode_floor)
         return 0;
-    uint64_t in = l->src->layers[0]->consumed;
+    uint64_t in = l->src->layers[0]->consumed + l->src->input_at;
     if (in && made / in < o->decode_ratio)
         return 0;
     char a[32], b[32];
@@ -691,7 +704,12 @@ int bs_detect(byte_source *s, int max_depth)
 {
     if (!s || !s->top)
         return BS_EINVAL;
-    int pushed = 0;
+    /* the layers already there (the containers a member is in, and
+     * theirs) count: depth is nesting, however it was reached */
+    int pushed = 0, have = 0;
+    for (int i = 1; i < s->nlayers; i++)
+        have += !(s->layers[i]->ops->flags & BS_OPS_TEXT) &&
+                strcmp(s->layers[i]->ops->name, "readahead") != 0;
     for (;;) {
         const unsigned char *p;
         size_t n;
@@ -717,7 +735,7 @@ int bs_detect(byte_source *s, int max_depth)
             rc = bs_detect_text(s, p, n);
             return rc < 0 ? rc : pushed + rc;
         }
-        if (pushed >= max_depth && !(best->flags & BS_OPS_TEXT)) {
+        if (have + pushed >= max_depth && !(best->flags & BS_OPS_TEXT)) {
             bs_set_error(s, BS_ELIMIT, "more than %d nested layers (%s inside %s)", max_depth,
                          best->name, s->top->label);
             s->limit = BS_LIMIT_DEPTH;

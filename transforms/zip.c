@@ -12,6 +12,7 @@
  * and what members decode counts against the decoded-bytes budget. */
 #define _POSIX_C_SOURCE 200809L
 #include "bs_private.h"
+#include "xmltext.h"
 
 #include <lzma.h>
 #include <stdio.h>
@@ -39,6 +40,12 @@ struct entry {
     uint16_t flags, method;
     uint32_t crc;
     uint64_t csize, usize, offset;
+};
+
+struct docpart {
+    char *member;   /* the name it is shown by */
+    char *part;     /* the zip member it comes from */
+    int kind;       /* BS_XT_* */
 };
 
 struct zip {
@@ -69,6 +76,17 @@ struct zip {
     struct bs_layer *raw, *dec;   /* private layers for other methods */
     uint64_t pos;            /* streaming: bytes consumed from below */
     char late[160];          /* a directory failure, reported after the members */
+    unsigned char *spool;    /* a document read from a stream, whole */
+    /* documents (docx, xlsx, pptx, odt, ods, odp): see the section below */
+    int doc;
+    struct docpart *dp;
+    size_t ndp, dnext;
+    bs_xt *xt;               /* the extractor of the part being read */
+    bs_xt *strings;          /* xlsx: the shared strings */
+    int part_open, part_done, pending, member_done;
+    unsigned char *feed;     /* decoded part bytes not yet fed */
+    size_t feed_pos, feed_len;
+    char *docname;           /* the current document member's name */
 };
 
 static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -97,8 +115,24 @@ static struct bs_layer *base_below(struct bs_layer *l)
     return !b->below && b->ops->read_at && b->ops->size ? b : NULL;
 }
 
+/* The whole archive in memory, when it is: a spooled document or a
+ * mapped (or memory) base. */
+static const unsigned char *whole(struct bs_layer *l)
+{
+    struct zip *z = l->state;
+    return z->spool ? z->spool : z->stream ? NULL : l->below->direct;
+}
+
 static int read_at(struct bs_layer *l, uint64_t off, void *buf, size_t n)
 {
+    struct zip *z = l->state;
+    if (z->spool) {
+        if (off > z->size || z->size - off < n)
+            return bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive at byte %llu",
+                                  (unsigned long long)z->size);
+        memcpy(buf, z->spool + off, n);
+        return BS_OK;
+    }
     struct bs_layer *b = l->below;
     size_t got = 0;
     int rc = b->ops->read_at(b, off, buf, n, &got);
@@ -160,14 +194,11 @@ static int read_directory(struct bs_layer *l, struct zip *z)
         free(t);
         return rc;
     }
-    size_t e = tail;
-    while (e >= END_LEN) {
-        e--;
-        if (e + END_LEN <= tail && bs_le32(t + e) == SIG_END &&
-            e + END_LEN + le16(t + e + 20) <= tail)
-            break;
-    }
-    if (e < END_LEN - 1 || e + END_LEN > tail || bs_le32(t + e) != SIG_END) {
+    size_t e = tail >= END_LEN ? tail - END_LEN + 1 : 0;
+    int found = 0;
+    while (!found && e-- > 0)
+        found = bs_le32(t + e) == SIG_END && e + END_LEN + le16(t + e + 20) <= tail;
+    if (!found) {
         free(t);
         return bs_decode_fail(l, BS_EFORMAT, "no central directory (end record not found)");
     }
@@ -304,6 +335,16 @@ static void zip_close(struct bs_layer *l)
     if (!z)
         return;
     end_member(z);
+    for (size_t i = 0; i < z->ndp; i++) {
+        free(z->dp[i].member);
+        free(z->dp[i].part);
+    }
+    free(z->dp);
+    bs_xt_free(z->xt);
+    bs_xt_free(z->strings);
+    free(z->feed);
+    free(z->docname);
+    free(z->spool);
     free(z->cd);
     free(z->ent);
     free(z->name);
@@ -337,9 +378,9 @@ static int raw_peek(struct bs_layer *l, struct zip *z, const unsigned char **p, 
 {
     uint64_t left = z->raw_left;
     if (!z->stream) {
-        struct bs_layer *b = l->below;
-        if (b->direct) {
-            *p = b->direct + z->data_off;
+        const unsigned char *w = whole(l);
+        if (w) {
+            *p = w + z->data_off;
             *n = left > SIZE_MAX ? SIZE_MAX : (size_t)left;
             return BS_OK;
         }
@@ -367,8 +408,11 @@ static void take(struct bs_layer *l, struct zip *z, size_t k)
     if (z->raw_left != UINT64_MAX)
         z->raw_left -= k;
     if (!z->stream) {
+        /* read at offsets, not consumed: the budget counts it as input */
+        if (!z->spool)
+            l->src->input_at += k;
         z->data_off += k;
-        if (!l->below->direct) {
+        if (!whole(l)) {
             memmove(z->inbuf, z->inbuf + k, z->in_len - k);
             z->in_len -= k;
         }
@@ -395,7 +439,7 @@ static int data_read(struct bs_layer *r, unsigned char *dst, size_t cap, size_t 
     if (n == 0)
         return bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive in %s", z->name);
     size_t k = n < cap ? n : cap;
-    if (!z->stream && l->below->direct) {
+    if (!z->stream && !z->spool && l->below->direct) {
         int grc = bs_copy_guarded(l->src, dst, p, k);
         if (grc < 0)
             return grc;
@@ -468,22 +512,27 @@ static int zl_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
         return BS_END;
     if (cap > x->left)
         cap = (size_t)x->left;
-    int rc = bs_layer_peek(l->below, 1, &p, &n);
-    if (rc < 0 && n == 0)
-        return rc;
-    x->s.next_in = p;
-    x->s.avail_in = n;
-    x->s.next_out = dst;
-    x->s.avail_out = cap;
-    lzma_ret r = lzma_code(&x->s, n ? LZMA_RUN : LZMA_FINISH);
-    bs_layer_consume(l->below, n - x->s.avail_in);
-    *got = cap - x->s.avail_out;
-    x->left -= *got;
-    if (r != LZMA_OK && r != LZMA_STREAM_END)
-        return bs_decode_fail(l, BS_EFORMAT, "corrupt lzma data");
-    if (*got == 0)
-        return bs_decode_fail(l, BS_EFORMAT, "unexpected end of lzma data");
-    return BS_OK;
+    /* input may go in before any output comes out */
+    for (;;) {
+        int rc = bs_layer_peek(l->below, 1, &p, &n);
+        if (rc < 0 && n == 0)
+            return rc;
+        x->s.next_in = p;
+        x->s.avail_in = n;
+        x->s.next_out = dst;
+        x->s.avail_out = cap;
+        lzma_ret r = lzma_code(&x->s, n ? LZMA_RUN : LZMA_FINISH);
+        size_t used = n - x->s.avail_in;
+        bs_layer_consume(l->below, used);
+        *got = cap - x->s.avail_out;
+        x->left -= *got;
+        if (r != LZMA_OK && r != LZMA_STREAM_END)
+            return bs_decode_fail(l, BS_EFORMAT, "corrupt lzma data");
+        if (*got)
+            return BS_OK;
+        if (used == 0 || r == LZMA_STREAM_END)
+            return bs_decode_fail(l, BS_EFORMAT, "unexpected end of lzma data");
+    }
 }
 
 static const struct bs_layer_ops zip_lzma_ops = {
@@ -549,7 +598,9 @@ static int start_member(struct bs_layer *l, struct zip *z)
     memcpy(z->name, z->cur.name, z->cur.name_len);
     z->name[z->cur.name_len] = 0;
     l->member = z->name;
-    z->raw_left = z->descriptor ? UINT64_MAX : z->cur.csize;
+    /* with a descriptor, the local header's sizes may be zero; zip
+     * writing to a file fills them in (encrypted members have one) */
+    z->raw_left = z->descriptor && !z->cur.csize ? UINT64_MAX : z->cur.csize;
     unsigned m = z->cur.method;
     if (z->cur.flags & 1 || m == 99) {
         z->bad = 1;
@@ -560,7 +611,7 @@ static int start_member(struct bs_layer *l, struct zip *z)
         const char *nm = method_name(m);
         snprintf(z->why, sizeof z->why, "compression method %u%s%s%s not supported, not searched",
                  m, nm ? " (" : "", nm ? nm : "", nm ? ")" : "");
-    } else if (z->descriptor && m != M_DEFLATE) {
+    } else if (z->raw_left == UINT64_MAX && m != M_DEFLATE) {
         /* only deflate data tells where it ends */
         z->bad = 1;
         snprintf(z->why, sizeof z->why, "size unknown in a stream (data descriptor), "
@@ -620,7 +671,7 @@ static int check_member(struct bs_layer *l, struct zip *z)
     return BS_END;
 }
 
-static int zip_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
+static int member_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
 {
     struct zip *z = l->state;
     *got = 0;
@@ -631,7 +682,15 @@ static int zip_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *
     int rc = BS_OK;
     if (z->dec) {
         rc = z->dec->ops->read(z->dec, dst, cap, got);
-        if (rc == BS_END && z->raw_left)
+        if (rc == BS_END && z->raw_left && z->cur.method == M_LZMA) {
+            /* the end marker, when the member has one */
+            if (z->stream) {
+                int sk = skip(l, z, z->raw_left);
+                if (sk < 0)
+                    rc = sk;
+            }
+            z->raw_left = 0;
+        } else if (rc == BS_END && z->raw_left)
             rc = bs_decode_fail(l, BS_EFORMAT, "%llu bytes of data after the end of the "
                                 "compressed stream", (unsigned long long)z->raw_left);
     } else {
@@ -646,8 +705,9 @@ static int zip_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *
                                  : BS_END;
             else {
                 size_t k = n < cap ? n : cap;
-                rc = !z->stream && l->below->direct ? bs_copy_guarded(l->src, dst, p, k)
-                                                    : (memcpy(dst, p, k), BS_OK);
+                rc = !z->stream && !z->spool && l->below->direct
+                         ? bs_copy_guarded(l->src, dst, p, k)
+                         : (memcpy(dst, p, k), BS_OK);
                 if (rc < 0)
                     return rc;
                 take(l, z, k);
@@ -655,7 +715,9 @@ static int zip_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *
             }
         } else {
             if (n == 0)
-                return bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
+                return bs_decode_fail(l, BS_EFORMAT, z->raw_left ? "unexpected end of archive"
+                                                                 : "unexpected end of deflate "
+                                                                   "data");
             uInt in = n > UINT32_MAX ? UINT32_MAX : (uInt)n;
             z->zs.next_in = (unsigned char *)p;
             z->zs.avail_in = in;
@@ -665,6 +727,9 @@ static int zip_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *
             int r = inflate(&z->zs, Z_NO_FLUSH);
             take(l, z, in - z->zs.avail_in);
             *got = room - z->zs.avail_out;
+            if (r == Z_STREAM_END && z->raw_left && z->raw_left != UINT64_MAX)
+                return bs_decode_fail(l, BS_EFORMAT, "%llu bytes of data after the end of the "
+                                      "compressed stream", (unsigned long long)z->raw_left);
             if (r == Z_STREAM_END)
                 rc = BS_END;
             else if (r == Z_NEED_DICT || r == Z_DATA_ERROR)
@@ -770,49 +835,37 @@ static int next_entry(struct bs_layer *l, struct zip *z)
     }
 }
 
-static int zip_next(struct bs_layer *l)
+static int entry_next(struct bs_layer *l)
 {
     struct zip *z = l->state;
     if (z->done)
         return BS_END;
     int rc = BS_OK;
-    if (!z->started) {
-        z->started = 1;
-        if (!z->stream && (rc = read_directory(l, z)) < 0) {
-            if (rc != BS_EFORMAT) {
-                z->done = 1;
-                return rc;
-            }
-            /* a truncated or damaged directory: the members can still be
-             * read from their local headers, and the damage is reported
-             * after them */
-            const char *e = bs_error(l->src);
-            size_t k = strlen(bs_display_name(l->src)) + strlen(": zip: ");
-            snprintf(z->late, sizeof z->late, "%s", strlen(e) > k ? e + k : "bad directory");
-            z->stream = 1;
-            l->status = 0;
-        }
-    }
     if (z->have && z->stream) {
         /* the rest of the current member, whatever state it was left in */
-        if (!z->ended && !z->bad && z->descriptor) {
+        if (!z->ended && !z->bad && z->descriptor && z->raw_left == UINT64_MAX) {
+            /* decoded to find its end; a member the reader left is not
+             * checked (grep -l stops at its first match) */
             unsigned char sink[16384];
             size_t got;
             l->status = 0;
             do
-                rc = zip_read(l, sink, sizeof sink, &got);
+                rc = member_read(l, sink, sizeof sink, &got);
             while (rc == BS_OK);
-            if (rc < 0) {
+            if (rc < 0 && !z->ended) {
                 z->done = 1;
                 return rc;
             }
+            l->status = 0;
         } else if (!z->ended) {
-            if (z->descriptor) {
+            if (z->raw_left == UINT64_MAX) {
                 z->done = 1;
                 return bs_decode_fail(l, BS_EFORMAT, "cannot find the end of %s in a stream",
                                       z->name);
             }
             rc = skip(l, z, z->raw_left);
+            if (rc >= 0 && z->descriptor)
+                rc = read_descriptor(l, z);
             if (rc < 0) {
                 z->done = 1;
                 return rc;
@@ -835,6 +888,538 @@ static int zip_next(struct bs_layer *l)
         return rc;
     z->have = 1;
     return BS_OK;
+}
+
+
+/* ---- documents ---------------------------------------------------------------
+ *
+ * An OOXML package ([Content_Types].xml with word/document.xml,
+ * xl/workbook.xml or ppt/presentation.xml) or an ODF one (a mimetype
+ * member naming an OpenDocument text, spreadsheet or presentation) is
+ * searched as the text a person reads: its members are the document's
+ * parts as xmltext.c turns them into lines (docx: word/document.xml, then
+ * headers, footers, footnotes, endnotes and comments, each by its part
+ * name; xlsx: each sheet by its name; pptx: slideN and notesN in slide
+ * order; odt: content.xml; ods: each sheet; odp: each page and its
+ * notes).  Parts are found by name in the central directory, so a
+ * document read from a stream is first read whole into memory, up to
+ * DOC_SPOOL_MAX. */
+
+#define DOC_SPOOL_MAX ((uint64_t)256 << 20)
+#define PART_NAME_MAX 1024
+
+enum { DOC_NONE, DOC_DOCX, DOC_XLSX, DOC_PPTX, DOC_ODT, DOC_ODS, DOC_ODP };
+static const char *const doc_label[] = {"zip", "docx", "xlsx", "pptx", "odt", "ods", "odp"};
+
+static const struct entry *find_entry(const struct zip *z, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < z->nent; i++)
+        if (z->ent[i].name_len == n && memcmp(z->ent[i].name, name, n) == 0)
+            return &z->ent[i];
+    return NULL;
+}
+
+/* Makes entry e the current member, to be decoded by member_read. */
+static int open_entry(struct bs_layer *l, struct zip *z, const struct entry *e)
+{
+    end_member(z);
+    z->next = (size_t)(e - z->ent);
+    int rc = next_entry(l, z);
+    if (rc == BS_END)
+        return bs_decode_fail(l, BS_EFORMAT, "part %.*s not found", (int)e->name_len, e->name);
+    if (rc < 0)
+        return rc;
+    rc = start_member(l, z);
+    if (rc < 0)
+        return rc;
+    z->have = 1;
+    return BS_OK;
+}
+
+static uint64_t doc_limit(struct bs_layer *l)
+{
+    const bs_options *o = &l->src->opt;
+    return o->decode_ratio && o->decode_floor ? o->decode_floor : 0;
+}
+
+static int xt_fail(struct bs_layer *l, struct zip *z, bs_xt *x, int rc, const char *part)
+{
+    (void)z;
+    if (rc == BS_ELIMIT)
+        return bs_limit_fail(l, BS_LIMIT_DECODED, "%s: %s", part, bs_xt_error(x));
+    return bs_decode_fail(l, rc == BS_ENOMEM ? BS_ENOMEM : BS_EFORMAT, "%s: %s", part,
+                          bs_xt_error(x));
+}
+
+/* Reads a whole part of a table kind (workbook, rels, strings) through a
+ * new extractor; *out is NULL (and BS_OK returned) when the part is not
+ * there and `optional`. */
+static int read_table(struct bs_layer *l, struct zip *z, const char *part, int kind,
+                      int optional, bs_xt **out)
+{
+    *out = NULL;
+    const struct entry *e = find_entry(z, part);
+    if (!e)
+        return optional ? BS_OK
+                        : bs_decode_fail(l, BS_EFORMAT, "document part %s is missing", part);
+    struct bs_xt_options o = {doc_limit(l), NULL};
+    bs_xt *x;
+    if (bs_xt_new(&x, kind, &o) < 0)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    int rc = open_entry(l, z, e);
+    unsigned char buf[16384];
+    while (rc >= 0) {
+        size_t got = 0, at = 0, n;
+        rc = member_read(l, buf, sizeof buf, &got);
+        if (rc < 0)
+            break;
+        while (at < got) {
+            size_t used = 0;
+            int xr = bs_xt_feed(x, buf + at, got - at, &used);
+            at += used;
+            if (xr < 0) {
+                rc = xt_fail(l, z, x, xr, part);
+                break;
+            }
+            bs_xt_text(x, &n);   /* table kinds make no text; none is kept */
+            bs_xt_take(x, n);
+        }
+        if (rc == BS_END) {
+            int xr;
+            while ((xr = bs_xt_finish(x)) == BS_XT_PAUSE || xr == BS_XT_MEMBER) {
+                bs_xt_text(x, &n);
+                bs_xt_take(x, n);
+            }
+            if (xr < 0)
+                rc = xt_fail(l, z, x, xr, part);
+            break;
+        }
+    }
+    end_member(z);
+    z->have = 0;
+    if (rc < 0) {
+        bs_xt_free(x);
+        return rc;
+    }
+    *out = x;
+    return BS_OK;
+}
+
+static int add_part(struct bs_layer *l, struct zip *z, const char *member, const char *part,
+                    int kind)
+{
+    struct docpart *d = realloc(z->dp, (z->ndp + 1) * sizeof *d);
+    if (!d)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    z->dp = d;
+    d += z->ndp;
+    d->member = strdup(member);
+    d->part = strdup(part);
+    d->kind = kind;
+    if (!d->member || !d->part) {
+        free(d->member);
+        free(d->part);
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    }
+    z->ndp++;
+    return BS_OK;
+}
+
+static int has_prefix(const struct entry *e, const char *pre, const char *suf)
+{
+    size_t p = strlen(pre), s = strlen(suf);
+    return e->name_len > p + s && memcmp(e->name, pre, p) == 0 &&
+           memcmp(e->name + e->name_len - s, suf, s) == 0 &&
+           !memchr(e->name + p, '/', e->name_len - p);
+}
+
+static int cmp_parts(const void *a, const void *b)
+{
+    const struct docpart *x = a, *y = b;
+    size_t lx = strlen(x->part), ly = strlen(y->part);
+    /* header2 before header10 */
+    return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->part, y->part);
+}
+
+static int docx_parts(struct bs_layer *l, struct zip *z)
+{
+    int rc = add_part(l, z, "word/document.xml", "word/document.xml", BS_XT_DOCX);
+    static const char *const extra[][2] = {
+        {"word/header", ".xml"}, {"word/footer", ".xml"},
+        {"word/footnotes", ".xml"}, {"word/endnotes", ".xml"}, {"word/comments", ".xml"},
+    };
+    for (size_t k = 0; rc >= 0 && k < sizeof extra / sizeof extra[0]; k++) {
+        size_t first = z->ndp;
+        for (size_t i = 0; rc >= 0 && i < z->nent; i++) {
+            const struct entry *e = &z->ent[i];
+            if (!has_prefix(e, extra[k][0], extra[k][1]) || e->name_len >= PART_NAME_MAX)
+                continue;
+            char name[PART_NAME_MAX];
+            memcpy(name, e->name, e->name_len);
+            name[e->name_len] = 0;
+            rc = add_part(l, z, name, name, BS_XT_DOCX);
+        }
+        if (rc >= 0)
+            qsort(z->dp + first, z->ndp - first, sizeof *z->dp, cmp_parts);
+    }
+    return rc;
+}
+
+static int xlsx_parts(struct bs_layer *l, struct zip *z)
+{
+    bs_xt *wb, *rels;
+    int rc = read_table(l, z, "xl/workbook.xml", BS_XT_XLSX_WORKBOOK, 0, &wb);
+    if (rc < 0)
+        return rc;
+    rc = read_table(l, z, "xl/_rels/workbook.xml.rels", BS_XT_RELS, 0, &rels);
+    char part[PART_NAME_MAX];
+    for (size_t i = 0; rc >= 0 && i < bs_xt_count(rels); i++) {
+        struct bs_xt_rel r;
+        bs_xt_rel(rels, i, &r);
+        size_t tl = strlen(r.type), sl = strlen("/sharedStrings");
+        if (r.external || tl < sl || strcmp(r.type + tl - sl, "/sharedStrings") != 0 ||
+            z->strings)
+            continue;
+        if (bs_xt_part_name("xl/workbook.xml", r.target, part, sizeof part) == BS_OK)
+            rc = read_table(l, z, part, BS_XT_XLSX_STRINGS, 1, &z->strings);
+    }
+    for (size_t i = 0; rc >= 0 && i < bs_xt_count(wb); i++) {
+        const char *name, *rid;
+        bs_xt_sheet(wb, i, &name, &rid);
+        if (bs_xt_rel_part(rels, "xl/workbook.xml", rid, part, sizeof part) != BS_OK ||
+            !find_entry(z, part))
+            continue;   /* a chart sheet or a dangling one: no cells */
+        rc = add_part(l, z, name, part, BS_XT_XLSX_SHEET);
+    }
+    bs_xt_free(wb);
+    bs_xt_free(rels);
+    return rc;
+}
+
+static int pptx_parts(struct bs_layer *l, struct zip *z)
+{
+    bs_xt *pres, *rels;
+    int rc = read_table(l, z, "ppt/presentation.xml", BS_XT_PPTX_PRESENTATION, 0, &pres);
+    if (rc < 0)
+        return rc;
+    rc = read_table(l, z, "ppt/_rels/presentation.xml.rels", BS_XT_RELS, 0, &rels);
+    char part[PART_NAME_MAX], rp[PART_NAME_MAX], notes[PART_NAME_MAX], member[32];
+    for (size_t i = 0; rc >= 0 && i < bs_xt_count(pres); i++) {
+        if (bs_xt_rel_part(rels, "ppt/presentation.xml", bs_xt_slide(pres, i), part,
+                           sizeof part) != BS_OK || !find_entry(z, part))
+            continue;
+        snprintf(member, sizeof member, "slide%zu", i + 1);
+        rc = add_part(l, z, member, part, BS_XT_PPTX);
+        /* its notes, named by the slide's relationships */
+        bs_xt *srels = NULL;
+        if (rc >= 0 && bs_xt_rels_name(part, rp, sizeof rp) == BS_OK)
+            rc = read_table(l, z, rp, BS_XT_RELS, 1, &srels);
+        for (size_t k = 0; rc >= 0 && srels && k < bs_xt_count(srels); k++) {
+            struct bs_xt_rel r;
+            bs_xt_rel(srels, k, &r);
+            size_t tl = strlen(r.type), sl = strlen("/notesSlide");
+            if (r.external || tl < sl || strcmp(r.type + tl - sl, "/notesSlide") != 0 ||
+                bs_xt_part_name(part, r.target, notes, sizeof notes) != BS_OK ||
+                !find_entry(z, notes))
+                continue;
+            snprintf(member, sizeof member, "notes%zu", i + 1);
+            rc = add_part(l, z, member, notes, BS_XT_PPTX);
+            break;
+        }
+        bs_xt_free(srels);
+    }
+    bs_xt_free(pres);
+    bs_xt_free(rels);
+    return rc;
+}
+
+/* What kind of document the archive is, from its parts. */
+static int doc_kind(struct bs_layer *l, struct zip *z)
+{
+    if (find_entry(z, "[Content_Types].xml")) {
+        if (find_entry(z, "word/document.xml"))
+            return DOC_DOCX;
+        if (find_entry(z, "xl/workbook.xml"))
+            return DOC_XLSX;
+        if (find_entry(z, "ppt/presentation.xml"))
+            return DOC_PPTX;
+        return DOC_NONE;
+    }
+    const struct entry *m = find_entry(z, "mimetype");
+    if (!m || m->method != M_STORED || m->csize > 100 || !find_entry(z, "content.xml"))
+        return DOC_NONE;
+    char type[101];
+    if (open_entry(l, z, m) < 0)
+        return DOC_NONE;
+    size_t n = 0, got;
+    while (n < m->usize && member_read(l, (unsigned char *)type + n, sizeof type - 1 - n,
+                                       &got) == BS_OK)
+        n += got;
+    end_member(z);
+    z->have = 0;
+    l->status = 0;
+    type[n] = 0;
+    static const char pre[] = "application/vnd.oasis.opendocument.";
+    if (strncmp(type, pre, sizeof pre - 1) != 0)
+        return DOC_NONE;
+    const char *t = type + sizeof pre - 1;
+    return !strncmp(t, "text", 4)           ? DOC_ODT
+           : !strncmp(t, "spreadsheet", 11) ? DOC_ODS
+           : !strncmp(t, "presentation", 12) ? DOC_ODP
+                                              : DOC_NONE;
+}
+
+/* Central directory read: a document?  Then its parts are listed. */
+static int doc_setup(struct bs_layer *l, struct zip *z)
+{
+    int kind = doc_kind(l, z);
+    int rc = BS_OK;
+    switch (kind) {
+    case DOC_NONE: return BS_OK;
+    case DOC_DOCX: rc = docx_parts(l, z); break;
+    case DOC_XLSX: rc = xlsx_parts(l, z); break;
+    case DOC_PPTX: rc = pptx_parts(l, z); break;
+    case DOC_ODT: rc = add_part(l, z, "content.xml", "content.xml", BS_XT_ODT); break;
+    case DOC_ODS: rc = add_part(l, z, "", "content.xml", BS_XT_ODS); break;
+    case DOC_ODP: rc = add_part(l, z, "", "content.xml", BS_XT_ODP); break;
+    }
+    if (rc < 0)
+        return rc;
+    z->doc = kind;
+    snprintf(l->label, sizeof l->label, "%s", doc_label[kind]);
+    return BS_OK;
+}
+
+/* A document in a stream: the rest of it is read into memory, then read
+ * by its central directory like a file. */
+static int spool(struct bs_layer *l, struct zip *z)
+{
+    size_t cap = 1 << 16, len = 0;
+    unsigned char *b = malloc(cap);
+    for (;;) {
+        const unsigned char *p;
+        size_t n;
+        int rc = b ? bs_layer_peek(l->below, 1, &p, &n) : BS_ENOMEM;
+        if (rc == BS_ENOMEM && !b)
+            return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+        if (n == 0 && rc == BS_END)
+            break;
+        if (n == 0) {
+            free(b);
+            return rc;
+        }
+        if (len + n > DOC_SPOOL_MAX) {
+            free(b);
+            return bs_decode_fail(l, BS_EFORMAT, "a document of more than %llu MiB in a "
+                                  "stream", (unsigned long long)(DOC_SPOOL_MAX >> 20));
+        }
+        if (len + n > cap) {
+            while (len + n > cap)
+                cap *= 2;
+            unsigned char *nb = realloc(b, cap);
+            if (!nb) {
+                free(b);
+                return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+            }
+            b = nb;
+        }
+        memcpy(b + len, p, n);
+        len += n;
+        bs_layer_consume(l->below, n);
+        z->pos += n;
+    }
+    z->spool = b;
+    z->size = len;
+    z->stream = 0;
+    return BS_OK;
+}
+
+/* Whether a stream's first member says it is a document package. */
+static int looks_like_document(struct bs_layer *l)
+{
+    const unsigned char *p;
+    size_t n;
+    bs_layer_peek(l->below, LOCAL_LEN + 20, &p, &n);
+    if (n < LOCAL_LEN || bs_le32(p) != SIG_LOCAL)
+        return 0;
+    size_t nl = le16(p + 26);
+    static const char *const first[] = {"[Content_Types].xml", "mimetype", "_rels/.rels"};
+    for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
+        if (nl == strlen(first[i]) && n >= LOCAL_LEN + nl &&
+            memcmp(p + LOCAL_LEN, first[i], nl) == 0)
+            return 1;
+    return 0;
+}
+
+/* Feeds the open part to the extractor until there is text, a member
+ * boundary, or the end of the part. */
+static int doc_fill(struct bs_layer *l, struct zip *z)
+{
+    const char *part = z->dp[z->dnext - 1].part;
+    for (;;) {
+        size_t have;
+        bs_xt_text(z->xt, &have);
+        if (have || z->pending || z->part_done)
+            return BS_OK;
+        if (z->feed_pos == z->feed_len && z->have) {
+            size_t got = 0;
+            int rc = member_read(l, z->feed, INBUF, &got);
+            if (rc < 0)
+                return rc;
+            z->feed_pos = 0;
+            z->feed_len = got;
+            if (rc == BS_END && got == 0) {
+                end_member(z);
+                z->have = 0;
+            }
+        }
+        size_t used = 0;
+        int xr = z->feed_pos < z->feed_len
+                     ? bs_xt_feed(z->xt, z->feed + z->feed_pos, z->feed_len - z->feed_pos, &used)
+                     : bs_xt_finish(z->xt);
+        z->feed_pos += used;
+        if (xr < 0)
+            return xt_fail(l, z, z->xt, xr, part);
+        if (xr == BS_XT_MEMBER)
+            z->pending = 1;
+        else if (xr == BS_OK && !z->have && z->feed_pos == z->feed_len)
+            z->part_done = 1;
+    }
+}
+
+static int doc_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
+{
+    struct zip *z = l->state;
+    *got = 0;
+    if (!z->xt || z->member_done)
+        return BS_END;
+    int rc = doc_fill(l, z);
+    if (rc < 0)
+        return rc;
+    size_t n;
+    const char *t = bs_xt_text(z->xt, &n);
+    if (n == 0) {
+        z->member_done = 1;
+        return BS_END;
+    }
+    if (n > cap)
+        n = cap;
+    memcpy(dst, t, n);
+    bs_xt_take(z->xt, n);
+    *got = n;
+    return BS_OK;
+}
+
+/* Opens document part dp[dnext] with a new extractor. */
+static int open_part(struct bs_layer *l, struct zip *z)
+{
+    const struct docpart *d = &z->dp[z->dnext++];
+    const struct entry *e = find_entry(z, d->part);
+    if (!e)
+        return bs_decode_fail(l, BS_EFORMAT, "document part %s is missing", d->part);
+    bs_xt_free(z->xt);
+    z->xt = NULL;
+    struct bs_xt_options o = {doc_limit(l), z->strings};
+    if (bs_xt_new(&z->xt, d->kind, &o) < 0)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    if (!z->feed && !(z->feed = malloc(INBUF)))
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    z->feed_pos = z->feed_len = 0;
+    z->part_done = z->pending = 0;
+    return open_entry(l, z, e);
+}
+
+static int doc_next(struct bs_layer *l)
+{
+    struct zip *z = l->state;
+    int multi = z->doc == DOC_ODS || z->doc == DOC_ODP;
+    int rc;
+    l->member = NULL;
+    if (!multi || !z->xt) {
+        if (z->dnext >= z->ndp)
+            return BS_END;
+        rc = open_part(l, z);
+        if (rc < 0)
+            return rc;
+        if (!multi) {
+            z->member_done = 0;
+            free(z->docname);
+            z->docname = strdup(z->dp[z->dnext - 1].member);
+            if (!z->docname)
+                return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+            l->member = z->docname;
+            return BS_OK;
+        }
+    }
+    /* ods, odp: text up to the next member boundary is the rest of the
+     * member before (or of none, before the first) */
+    for (;;) {
+        size_t n;
+        bs_xt_text(z->xt, &n);
+        bs_xt_take(z->xt, n);
+        if (z->pending)
+            break;
+        if (z->part_done)
+            return BS_END;
+        rc = doc_fill(l, z);
+        if (rc < 0)
+            return rc;
+    }
+    z->pending = 0;
+    z->member_done = 0;
+    free(z->docname);
+    z->docname = strdup(bs_xt_member(z->xt));
+    if (!z->docname)
+        return bs_decode_fail(l, BS_ENOMEM, "out of memory");
+    l->member = z->docname;
+    return BS_OK;
+}
+
+static int zip_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
+{
+    struct zip *z = l->state;
+    return z->doc ? doc_read(l, dst, cap, got) : member_read(l, dst, cap, got);
+}
+
+static int zip_next(struct bs_layer *l)
+{
+    struct zip *z = l->state;
+    if (!z->started && z->stream && looks_like_document(l)) {
+        int rc = spool(l, z);
+        if (rc < 0) {
+            z->started = z->done = 1;
+            return rc;
+        }
+    }
+    if (!z->started && !z->stream) {
+        z->started = 1;
+        int rc = read_directory(l, z);
+        if (rc >= 0)
+            rc = doc_setup(l, z);
+        if (rc == BS_EFORMAT && !z->doc && !z->spool) {
+            /* a truncated or damaged directory: the members can still be
+             * read from their local headers, and the damage is reported
+             * after them */
+            const char *e = bs_error(l->src);
+            size_t k = strlen(bs_display_name(l->src)) + strlen(": zip: ");
+            snprintf(z->late, sizeof z->late, "%s", strlen(e) > k ? e + k : "bad directory");
+            z->stream = 1;
+            l->status = 0;
+        } else if (rc < 0) {
+            z->done = 1;
+            return rc;
+        }
+    }
+    z->started = 1;
+    int rc = z->doc ? doc_next(l) : entry_next(l);
+    if (rc < 0 && z->late[0] && !z->doc) {
+        /* whatever stopped the local headers, the directory said it first */
+        rc = bs_decode_fail(l, BS_EFORMAT, "%s; members were read from their local headers",
+                            z->late);
+        z->late[0] = 0;
+    }
+    return rc;
 }
 
 const struct bs_layer_ops bs_zip_ops = {
