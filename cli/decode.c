@@ -3,6 +3,7 @@
 #include "decode.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,18 @@ int decode_option(struct decode_cfg *d, int opt, const char *arg, const char *pr
         return 1;
     case DECODE_OPT_MMAP: d->bopt.mmap_mode = BS_MMAP_ALWAYS; return 1;
     case DECODE_OPT_NO_MMAP: d->bopt.mmap_mode = BS_MMAP_NEVER; return 1;
+    case DECODE_OPT_INCLUDE:
+    case DECODE_OPT_EXCLUDE: {
+        struct decode_glob *g = realloc(d->globs, (d->nglobs + 1) * sizeof *g);
+        if (!g) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            exit(2);
+        }
+        d->globs = g;
+        g[d->nglobs].glob = arg;   /* argv outlives the run */
+        g[d->nglobs++].include = opt == DECODE_OPT_INCLUDE;
+        return 1;
+    }
     case DECODE_OPT_ZIP_MAX_ENTRIES:
         d->bopt.zip_max_entries = (uint64_t)parse_int(arg, 0, 1L << 40, prog, "entry limit");
         return 1;
@@ -134,6 +147,33 @@ int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin)
     return detect(d, s);
 }
 
+static int glob_matches(const char *glob, const char *name)
+{
+    if (fnmatch(glob, name, 0) == 0)
+        return 1;
+    for (const char *p = strchr(name, '/'); p; p = strchr(p + 1, '/'))
+        if (p[1] && p[1] != '/' && fnmatch(glob, p + 1, 0) == 0)
+            return 1;
+    return 0;
+}
+
+int decode_selected(const struct decode_cfg *d, const char *name)
+{
+    if (!d->nglobs)
+        return 1;
+    for (size_t i = d->nglobs; i-- > 0;)
+        if (glob_matches(d->globs[i].glob, name))
+            return d->globs[i].include;
+    return !d->globs[0].include;
+}
+
+void decode_cfg_free(struct decode_cfg *d)
+{
+    free(d->globs);
+    d->globs = NULL;
+    d->nglobs = 0;
+}
+
 /* The members of container layer c, depth first; `shown` is the name the
  * user gave the file. */
 static int walk_members(const struct decode_cfg *d, byte_source *s, const char *shown, int c,
@@ -151,10 +191,14 @@ static int walk_members(const struct decode_cfg *d, byte_source *s, const char *
         }
         int det = detect(d, s);
         int top = bs_layer_count(s) - 1;
+        /* an archive inside is walked whatever its name: the globs are
+         * for its members */
         if (det >= 0 && top > c && bs_layer_is_container(s, top))
             failed = walk_members(d, s, shown, top, w);
-        else
+        else if (decode_selected(d, bs_member_name(s, c)))
             failed = w->leaf(w->ctx, s, name, det) < 0;
+        else
+            failed = 0;
     }
     /* an archive that cannot go on after a member failed stops for the
      * same reason (it was cut there): that was said once already */

@@ -6,11 +6,18 @@
 
 #include "libsrc.h"
 
+struct decode_glob {
+    const char *glob;
+    int include;      /* --include (1) or --exclude (0) */
+};
+
 struct decode_cfg {
     bs_options bopt;
     int raw;          /* --raw: bytes as stored, no layer detection */
     int max_layers;   /* --max-layers */
     int no_readahead; /* only the chain is wanted: no decoding thread */
+    struct decode_glob *globs;   /* --include and --exclude, in order */
+    size_t nglobs;
 };
 
 enum {
@@ -24,7 +31,9 @@ enum {
     DECODE_OPT_NO_MMAP,
     DECODE_OPT_ENCODING,
     DECODE_OPT_NO_GUESS,
-    DECODE_OPT_ZIP_MAX_ENTRIES
+    DECODE_OPT_ZIP_MAX_ENTRIES,
+    DECODE_OPT_INCLUDE,
+    DECODE_OPT_EXCLUDE
 };
 
 /* getopt_long entries for the options above, for a program's table. */
@@ -39,7 +48,9 @@ enum {
     {"no-mmap", no_argument, 0, DECODE_OPT_NO_MMAP},                     \
     {"encoding", required_argument, 0, DECODE_OPT_ENCODING},             \
     {"no-utf16-guess", no_argument, 0, DECODE_OPT_NO_GUESS},             \
-    {"zip-max-entries", required_argument, 0, DECODE_OPT_ZIP_MAX_ENTRIES}
+    {"zip-max-entries", required_argument, 0, DECODE_OPT_ZIP_MAX_ENTRIES}, \
+    {"include", required_argument, 0, DECODE_OPT_INCLUDE},               \
+    {"exclude", required_argument, 0, DECODE_OPT_EXCLUDE}
 
 /* The --help lines for them. */
 #define DECODE_HELP                                                                  \
@@ -54,7 +65,9 @@ enum {
     "                            (latin1, cp1252, shift_jis, ...) or utf-16le...;\n" \
     "                            a BOM wins; none: bytes, BOM kept; auto: default\n" \
     "      --no-utf16-guess      only a BOM makes text UTF-16\n"                   \
-    "      --zip-max-entries=N   entries a zip may list (default 1048576; 0: any)\n"
+    "      --zip-max-entries=N   entries a zip may list (default 1048576; 0: any)\n" \
+    "      --include=GLOB        only files and archive members whose name matches\n" \
+    "      --exclude=GLOB        skip files and archive members whose name matches\n"
 
 void decode_cfg_init(struct decode_cfg *d);
 
@@ -91,6 +104,16 @@ struct decode_walk {
  * layers of a member with those of the containers above it. */
 void decode_walk(const struct decode_cfg *d, byte_source *s, const char *shown, int detected,
                  const struct decode_walk *w);
+
+/* Whether a file (`member` 0) or an archive member (1) named `name` is
+ * selected by --include and --exclude, as GNU grep decides for files:
+ * the last GLOB that matches wins; when none matches, the name is
+ * selected unless the first of them is an --include.  A GLOB matches the
+ * base name, the whole name, or any part of it that follows a '/'. */
+int decode_selected(const struct decode_cfg *d, const char *name);
+
+/* Frees what decode_option kept. */
+void decode_cfg_free(struct decode_cfg *d);
 
 /* For a BS_ELIMIT failure: the option that raises the limit reached, as
  * " (see --xz-memlimit)"; "" otherwise. */

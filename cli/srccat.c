@@ -182,5 +182,6 @@ int main(int argc, char **argv)
     }
     int status = c.status;
     out_free(&out);
+    decode_cfg_free(&dec);
     return status;
 }

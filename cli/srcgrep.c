@@ -404,6 +404,9 @@ static int is_output(struct run *r, const char *path, const char *shown)
  * means standard input. */
 static void search_file(struct run *r, const char *path, const char *shown)
 {
+    /* --include and --exclude: files by name (standard input has none) */
+    if (path && !decode_selected(&r->cfg->dec, shown))
+        return;
     if (is_output(r, path, shown))
         return;
     byte_source *s;
@@ -859,6 +862,7 @@ int main(int argc, char **argv)
     match_state_free(&r.ms);
     out_free(&r.out);
     matcher_free(&cfg.m);
+    decode_cfg_free(&cfg.dec);
     if (r.quit)
         return 0;
     return r.any_error ? 2 : r.any_selected ? 0 : 1;

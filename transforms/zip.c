@@ -652,10 +652,23 @@ static int read_descriptor(struct bs_layer *l, struct zip *z)
     return skip(l, z, at + len);
 }
 
+/* The failure of a layer below l, if one failed: its message stands, and
+ * a CRC mismatch it caused is not worth one of its own. */
+static int below_status(struct bs_layer *l)
+{
+    for (struct bs_layer *b = l->below; b; b = b->below)
+        if (b->status < 0)
+            return b->status;
+    return BS_OK;
+}
+
 /* Checks what was produced against the sizes and CRC-32 stored. */
 static int check_member(struct bs_layer *l, struct zip *z)
 {
     z->ended = 1;
+    int bst = below_status(l);
+    if (bst < 0)
+        return bst;
     if (z->stream && z->descriptor) {
         int rc = read_descriptor(l, z);
         if (rc < 0)
@@ -852,7 +865,7 @@ static int entry_next(struct bs_layer *l)
             do
                 rc = member_read(l, sink, sizeof sink, &got);
             while (rc == BS_OK);
-            if (rc < 0 && !z->ended) {
+            if (rc < 0 && (!z->ended || below_status(l) < 0)) {
                 z->done = 1;
                 return rc;
             }
