@@ -8,4 +8,5 @@ dir=$(dirname "$0")
 sh "$dir/search.sh" "$B"
 sh "$dir/compress.sh" "$B"
 sh "$dir/encoding.sh" "$B"
+sh "$dir/archives.sh" "$B"
 sh "$dir/run_mmap.sh" build data sizes dir
