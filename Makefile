@@ -47,7 +47,7 @@ LIB_SRC := $(wildcard libsrc/*.c) $(wildcard transforms/*.c)
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
 CLI_COMMON := cli/matcher.c cli/scan.c cli/output.c cli/decode.c
 CLI_COMMON_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_COMMON))
-HDRS := $(wildcard libsrc/*.h) $(wildcard cli/*.h)
+HDRS := $(wildcard libsrc/*.h) $(wildcard cli/*.h) $(wildcard transforms/*.h)
 
 .PHONY: all deps check test-run demo bench fuzz fuzz-run install uninstall clean
 all: $(B)/libsrc.a $(B)/libsrc.so $(B)/srcgrep $(B)/srccat
@@ -169,6 +169,51 @@ fuzz-run: $(FUZZ_BIN)
 	    { printf "\\$$(printf %o $$k)\\001"; \
 	      { case $$fl in *b*) printf '\357\273\277';; esac; cat $$f; } | iconv -c -f UTF-8 -t $$cs | \
 	      { case $$fl in *z*) gzip -c;; *) cat;; esac; }; } >$$o 2>/dev/null || true; \
+	  done; \
+	done
+	@d=build/fuzz/corpus-fuzz_tar; t=build/fuzz/tar-seed; rm -rf $$t; \
+	mkdir -p $$d $$t/small/sub $$t/long; \
+	printf 'first line\nsecond line\n' >$$t/small/a.txt; \
+	printf 'no newline at the end' >$$t/small/sub/b.txt; : >$$t/small/empty; \
+	gzip -c corpus/good/syslog.log >$$t/small/syslog.log.gz; \
+	ln -s a.txt $$t/small/link; ln $$t/small/a.txt $$t/small/hard; \
+	tar -b1 -C $$t/small -cf $$t/small/inner.tar a.txt sub; \
+	l=$$t/long/$$(printf 'd%.0s' $$(seq 60))/$$(printf 'e%.0s' $$(seq 60)); mkdir -p $$l; \
+	printf 'x\n' >"$$l/a name with spaces {1}.txt"; \
+	printf 'y\n' >"$$t/long/$$(printf 'new\nline').txt"; \
+	for f in gnu oldgnu ustar pax v7; do \
+	  tar -b1 --format=$$f -C corpus -cf $$t/good-$$f.tar good; \
+	  tar -b1 --format=$$f -C $$t -cf $$t/small-$$f.tar small; \
+	  [ $$f = v7 ] || tar -b1 --format=$$f -C $$t -cf $$t/long-$$f.tar long; \
+	done; \
+	for a in $$t/*.tar; do \
+	  b=$$(basename $$a .tar); \
+	  for k in 0 97 110 119 233 70; do \
+	    { printf "\\$$(printf %o $$k)"; cat $$a; } >$$d/$$b-$$k; \
+	  done; \
+	  { printf '\156'; head -c $$(($$(wc -c <$$a) * 2 / 3)) $$a; } >$$d/$$b-cut; \
+	done
+	@d=build/fuzz/corpus-fuzz_zip; t=build/fuzz/zip-seed; rm -rf $$t; mkdir -p $$d $$t; \
+	command -v python3 >/dev/null || { echo "fuzz_zip: no python3, no seeds" >&2; exit 0; }; \
+	printf '%s\n' 'import sys, zipfile' \
+	  'm, z64, out = int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3]' \
+	  'f = sys.stdout.buffer if out == "-" else open(out, "wb")' \
+	  'with zipfile.ZipFile(f, "w", m) as z:' \
+	  '    for p in sys.argv[4:]:' \
+	  '        with z.open(p.split("/")[-1], "w", force_zip64=z64) as w, open(p, "rb") as r:' \
+	  '            w.write(r.read())' >$$t/mk.py; \
+	for m in 0 8 12 14; do for z in 0 1; do \
+	  python3 $$t/mk.py $$m $$z $$t/all-$$m-$$z.zip corpus/good/* || continue; \
+	  python3 $$t/mk.py $$m $$z - corpus/good/crlf.ini corpus/good/app.log.xz corpus/good/utf8.txt | \
+	    cat >$$t/desc-$$m-$$z.zip; \
+	done; done; \
+	for f in corpus/good/*; do python3 $$t/mk.py 8 0 $$t/one-$$(basename $$f).zip $$f; done; \
+	python3 $$t/mk.py 8 0 $$t/nest.zip $$t/one-syslog.log.zip $$t/desc-8-0.zip; \
+	python3 $$t/mk.py 0 0 $$t/nest2.zip $$t/nest.zip corpus/good/notes.md.zst; \
+	for a in $$t/*.zip; do \
+	  b=$$(basename $$a .zip); \
+	  for k in 0 1 2 3 6 7 13 23; do \
+	    { printf "\\$$(printf %o $$k)"; cat $$a; } >$$d/$$b-$$k; \
 	  done; \
 	done
 	@st=0; for h in $(notdir $(FUZZ_BIN)); do \

@@ -20,6 +20,7 @@ struct cat {
     int with_name;     /* --layers: name each line */
     const char *file;  /* the operand, as shown */
     int status;
+    int mid_line;      /* the last byte written was not a newline */
 };
 
 enum { MODE_CAT, MODE_LAYERS, MODE_LIST };
@@ -34,8 +35,10 @@ static int copy_out(void *arg)
         const void *p;
         size_t n;
         int rc = bs_peek(c->s, 1, &p, &n);
-        if (n)
+        if (n) {
             out_add(c->out, p, n);
+            c->mid_line = ((const unsigned char *)p)[n - 1] != '\n';
+        }
         if (c->out->err)
             return 0;
         if (rc != BS_OK)
@@ -97,6 +100,11 @@ static int cat_leaf(void *ctx, byte_source *s, const char *name, int detected)
         print_layers(c->out, s, name, c->with_name || member);
     } else if (rc >= 0) {
         if (member) {
+            /* a header is a line of its own, after a member that ends
+             * without a newline too */
+            if (c->mid_line)
+                out_byte(c->out, '\n');
+            c->mid_line = 0;
             out_str(c->out, "==> ");
             out_str(c->out, name);
             out_str(c->out, " <==\n");
@@ -159,7 +167,7 @@ int main(int argc, char **argv)
     int nfiles = argc - optind;
     struct out out;
     out_init(&out, 1);
-    struct cat c = {NULL, &out, mode, nfiles > 1, NULL, 0};
+    struct cat c = {NULL, &out, mode, nfiles > 1, NULL, 0, 0};
     struct decode_walk w = {cat_leaf, cat_fail, &c};
     for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
         const char *path = nfiles ? argv[optind + i] : "-";

@@ -266,9 +266,11 @@ static int tar_next(struct bs_layer *l)
         t->pos += BLOCK;
         if (t->has_size)
             size = t->size;
-        if (size > UINT64_MAX - BLOCK)
+        if (size > UINT64_MAX - BLOCK) {
+            free(name);
             return bs_decode_fail(l, BS_EFORMAT, "bad size in the header at byte %llu",
                                   (unsigned long long)(t->pos - BLOCK));
+        }
         uint64_t pad = (BLOCK - size % BLOCK) % BLOCK;
         switch (type) {
         case 'L': /* GNU: the next header's long name */
