@@ -118,6 +118,27 @@ say '' '# A UTF-16 file cut inside a character: the piece becomes U+FFFD (shown'
     '# here by od), and everything before it is searched.'
 run "srccat corpus/bad/cut-utf16.csv | tail -c 12 | od -c | head -n 2"
 
+say '' '# Archives: each member of a zip or a tar is searched as a file of its' \
+    '# own, named ARCHIVE{MEMBER}; a .gz member of a tar.gz is decoded too.'
+run "srcgrep -n -i 'fix' corpus/good/release-notes.zip"
+run "srcgrep -c ERROR corpus/good/logs.tar.gz"
+run "srccat --layers corpus/good/logs.tar.gz corpus/good/release-notes.zip"
+
+say '' '# Office documents are searched as the text a person reads, not as XML:' \
+    '# a docx by its parts (the body, then headers and footers), a word in' \
+    '# bold in the middle ("re<b>lease</b>") is still one word.'
+run "srcgrep -n -e 'Action:' -e TODO corpus/good/minutes.docx"
+run "srcgrep -w release corpus/good/minutes.docx"
+run "srcgrep internal corpus/good/minutes.docx"
+say '' '# A spreadsheet: one member per sheet, one line per row (so -n is the' \
+    '# row number, and an empty row is an empty line), cells joined by a' \
+    '# TAB, formulas as their computed values.'
+run "srccat --list corpus/good/budget.xlsx"
+run "srcgrep -n Travel corpus/good/budget.xlsx"
+run "srccat corpus/good/budget.xlsx | head -n 7"
+say '' '# ... whereas --raw sees only the deflated zip: no word of the text.'
+run "srcgrep --raw -c Travel corpus/good/budget.xlsx"
+
 if locale -a 2>/dev/null | grep -qix 'C\.UTF-8\|C\.utf8'; then
     say '' '# In a UTF-8 locale, -i folds non-ASCII letters and . is one character.'
     run "LC_ALL=C.UTF-8 srcgrep -i -o 'été|FAÇADE|caf.' corpus/good/utf8.txt"

@@ -35,6 +35,9 @@ check)
     want_cmd bzip2 bzip2
     want_cmd lz4 lz4
     want_cmd zgrep gzip
+    # zip archives made by Info-ZIP, and their reference extraction
+    want_cmd zip zip
+    want_cmd unzip unzip
     # the sanitizer run needs the compiler's runtime libraries
     [ -n "$(cc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
     ;;

@@ -1039,14 +1039,6 @@ static int add_part(struct bs_layer *l, struct zip *z, const char *member, const
     return BS_OK;
 }
 
-static int has_prefix(const struct entry *e, const char *pre, const char *suf)
-{
-    size_t p = strlen(pre), s = strlen(suf);
-    return e->name_len > p + s && memcmp(e->name, pre, p) == 0 &&
-           memcmp(e->name + e->name_len - s, suf, s) == 0 &&
-           !memchr(e->name + p, '/', e->name_len - p);
-}
-
 static int cmp_parts(const void *a, const void *b)
 {
     const struct docpart *x = a, *y = b;
@@ -1055,27 +1047,38 @@ static int cmp_parts(const void *a, const void *b)
     return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->part, y->part);
 }
 
+/* The parts word/document.xml points at, of the kinds a reader sees, by
+ * its relationships (Word names them footnotes.xml, header1.xml, ...;
+ * commentsExtended.xml and the like hold no text). */
 static int docx_parts(struct bs_layer *l, struct zip *z)
 {
     int rc = add_part(l, z, "word/document.xml", "word/document.xml", BS_XT_DOCX);
-    static const char *const extra[][2] = {
-        {"word/header", ".xml"}, {"word/footer", ".xml"},
-        {"word/footnotes", ".xml"}, {"word/endnotes", ".xml"}, {"word/comments", ".xml"},
-    };
-    for (size_t k = 0; rc >= 0 && k < sizeof extra / sizeof extra[0]; k++) {
-        size_t first = z->ndp;
-        for (size_t i = 0; rc >= 0 && i < z->nent; i++) {
-            const struct entry *e = &z->ent[i];
-            if (!has_prefix(e, extra[k][0], extra[k][1]) || e->name_len >= PART_NAME_MAX)
+    bs_xt *rels = NULL;
+    if (rc >= 0)
+        rc = read_table(l, z, "word/_rels/document.xml.rels", BS_XT_RELS, 1, &rels);
+    static const char *const kinds[] = {"/header", "/footer", "/footnotes", "/endnotes",
+                                        "/comments"};
+    char part[PART_NAME_MAX];
+    for (size_t k = 0; rc >= 0 && rels && k < sizeof kinds / sizeof kinds[0]; k++) {
+        size_t first = z->ndp, sl = strlen(kinds[k]);
+        for (size_t i = 0; rc >= 0 && i < bs_xt_count(rels); i++) {
+            struct bs_xt_rel r;
+            bs_xt_rel(rels, i, &r);
+            size_t tl = strlen(r.type);
+            if (r.external || tl < sl || strcmp(r.type + tl - sl, kinds[k]) != 0 ||
+                bs_xt_part_name("word/document.xml", r.target, part, sizeof part) != BS_OK ||
+                !find_entry(z, part))
                 continue;
-            char name[PART_NAME_MAX];
-            memcpy(name, e->name, e->name_len);
-            name[e->name_len] = 0;
-            rc = add_part(l, z, name, name, BS_XT_DOCX);
+            int dup = 0;
+            for (size_t j = first; j < z->ndp; j++)
+                dup |= strcmp(z->dp[j].part, part) == 0;
+            if (!dup)
+                rc = add_part(l, z, part, part, BS_XT_DOCX);
         }
         if (rc >= 0)
             qsort(z->dp + first, z->ndp - first, sizeof *z->dp, cmp_parts);
     }
+    bs_xt_free(rels);
     return rc;
 }
 
