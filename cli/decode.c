@@ -193,8 +193,14 @@ static int walk_members(const struct decode_cfg *d, byte_source *s, const char *
         int top = bs_layer_count(s) - 1;
         /* an archive inside is walked whatever its name: the globs are
          * for its members */
-        if (det >= 0 && top > c && bs_layer_is_container(s, top))
+        if (det >= 0 && top > c && bs_layer_is_container(s, top)) {
             failed = walk_members(d, s, shown, top, w);
+            /* the inner archive may stop before the end of its data */
+            if (!failed && bs_member_failed(s, c) < 0) {
+                w->fail(w->ctx, s, name);
+                failed = 0;   /* the outer archive goes on */
+            }
+        }
         else if (decode_selected(d, bs_member_name(s, c)))
             failed = w->leaf(w->ctx, s, name, det) < 0;
         else

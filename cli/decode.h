@@ -66,8 +66,8 @@ enum {
     "                            a BOM wins; none: bytes, BOM kept; auto: default\n" \
     "      --no-utf16-guess      only a BOM makes text UTF-16\n"                   \
     "      --zip-max-entries=N   entries a zip may list (default 1048576; 0: any)\n" \
-    "      --include=GLOB        only files and archive members whose name matches\n" \
-    "      --exclude=GLOB        skip files and archive members whose name matches\n"
+    "      --include=GLOB        only archive members (srcgrep: and files) so named\n" \
+    "      --exclude=GLOB        skip archive members (srcgrep: and files) so named\n"
 
 void decode_cfg_init(struct decode_cfg *d);
 
@@ -105,8 +105,8 @@ struct decode_walk {
 void decode_walk(const struct decode_cfg *d, byte_source *s, const char *shown, int detected,
                  const struct decode_walk *w);
 
-/* Whether a file (`member` 0) or an archive member (1) named `name` is
- * selected by --include and --exclude, as GNU grep decides for files:
+/* Whether a file or an archive member named `name` is selected by
+ * --include and --exclude, as GNU grep decides for files:
  * the last GLOB that matches wins; when none matches, the name is
  * selected unless the first of them is an --include.  A GLOB matches the
  * base name, the whole name, or any part of it that follows a '/'. */

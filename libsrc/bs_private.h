@@ -84,6 +84,7 @@ struct bs_layer {
     int threaded;        /* the layer decodes on threads of its own */
     const char *arg;     /* during init only: bs_layer_add_arg's argument */
     const char *member;  /* containers: the current member's name (owned by state) */
+    char *failmsg;       /* containers: the message of a failure in this member */
 };
 
 struct byte_source {

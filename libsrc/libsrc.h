@@ -232,7 +232,8 @@ BS_API int bs_read_at(byte_source *s, uint64_t off, void *buf, size_t n, size_t 
 
 /* The layer chain, bottom (index 0, the base: "file", "fd", "memory") to
  * top.  bs_layer_name gives the layer kind, bs_layer_label a description
- * ("file", "gzip", "zip member x").  Both return NULL past the end. */
+ * ("file", "gzip", "latin1" for iconv, "docx" for a zip read as a
+ * document).  Both return NULL past the end. */
 BS_API int bs_layer_count(const byte_source *s);
 BS_API const char *bs_layer_name(const byte_source *s, int i);
 BS_API const char *bs_layer_label(const byte_source *s, int i);
@@ -296,7 +297,7 @@ BS_API int bs_push_encoding(byte_source *s, const char *name);
 /* 1 if bs_push_encoding would accept `name`, 0 if not. */
 BS_API int bs_encoding_supported(const char *name);
 
-/* Containers.  A container layer (tar) holds members, each a stream of
+/* Containers.  A container layer (tar, zip) holds members, each a stream of
  * its own.  bs_detect stops after pushing one; the caller then walks its
  * members:
  *
@@ -315,6 +316,15 @@ BS_API int bs_encoding_supported(const char *name);
  * on where the container can.  BS_EINVAL if layer i is not a container.
  * The decoded-bytes budget counts every member of the input together. */
 BS_API int bs_next_member(byte_source *s, int i);
+/* After the member of container layer i was walked as a container in
+ * turn (a zip inside a zip), reads the rest of that member, which the
+ * inner archive may have left (its directory), and says whether the
+ * member's own data failed (a CRC mismatch of the whole inner zip): the
+ * negative status, bs_error(s) saying what it was, once; BS_OK
+ * otherwise.  For a caller none of whose inner members failed (one that
+ * did has said it already).  The walk goes on with bs_next_member. */
+BS_API int bs_member_failed(byte_source *s, int i);
+
 /* Whether layer i is a container (1) or not (0). */
 BS_API int bs_layer_is_container(const byte_source *s, int i);
 /* The name of container layer i's current member, as stored in the
@@ -368,7 +378,10 @@ BS_API int bs_detect(byte_source *s, int max_depth);
  * faster than a thread and a copy pay back), when one decodes on threads
  * of its own already (xz with several threads), or when the base is a file
  * under 1 MiB, where a thread costs more than it saves; 1 when the thread
- * runs, with every layer above the base on it; a negative status if
+ * runs, with every layer above the base on it (under a container, every
+ * layer below the container: the thread goes right under it, for the
+ * whole archive, so the container's index grows by one); a negative
+ * status if
  * it could not be started.  Failures of the layers below reach the reader
  * after the bytes decoded before them, with the same message.  The thread
  * ends when the stream does or at bs_close(), which waits for it. */

@@ -1,4 +1,5 @@
 /* The byte_source handle: windows, peek/consume, the chain, messages. */
+#define _POSIX_C_SOURCE 200809L
 #include "bs_private.h"
 
 #include <errno.h>
@@ -58,6 +59,16 @@ int bs_set_error(byte_source *s, int status, const char *fmt, ...)
     return status;
 }
 
+/* A container's failure inside a member is kept with its message: a
+ * nested container may stop reading before it comes (bs_member_failed). */
+static void keep_failure(struct bs_layer *l)
+{
+    if (!(l->ops->flags & BS_OPS_CONTAINER))
+        return;
+    free(l->failmsg);
+    l->failmsg = strdup(l->src->err);
+}
+
 int bs_fail(struct bs_layer *l, int status, const char *fmt, ...)
 {
     va_list ap;
@@ -65,6 +76,7 @@ int bs_fail(struct bs_layer *l, int status, const char *fmt, ...)
     set_verror(l->src, fmt, ap);
     va_end(ap);
     l->status = status;
+    keep_failure(l);
     return status;
 }
 
@@ -74,6 +86,9 @@ static size_t chain_path(struct bs_layer *l, char *buf, size_t len)
 {
     if (!l || !l->below)
         return 0;
+    /* a readahead only moves the work: it is no layer of the data */
+    if (strcmp(l->ops->name, "readahead") == 0)
+        return chain_path(l->below, buf, len);
     if (l->below->ops->flags & BS_OPS_CONTAINER) {
         int k = snprintf(buf, len, "%s", l->label);
         return k < 0 ? 0 : (size_t)k < len ? (size_t)k : len - 1;
@@ -153,6 +168,7 @@ int bs_decode_fail(struct bs_layer *l, int status, const char *fmt, ...)
     set_vlayer_error(l, fmt, ap);
     va_end(ap);
     l->status = status;
+    keep_failure(l);
     return status;
 }
 
@@ -164,6 +180,7 @@ int bs_limit_fail(struct bs_layer *l, int limit, const char *fmt, ...)
     va_end(ap);
     l->status = BS_ELIMIT;
     l->src->limit = limit;
+    keep_failure(l);
     return BS_ELIMIT;
 }
 
@@ -347,6 +364,7 @@ void bs_close(byte_source *s)
         if (l->ops->close)
             l->ops->close(l);
         free(l->buf);
+        free(l->failmsg);
         free(l);
     }
     free(s);
@@ -639,6 +657,7 @@ static void pop_top(byte_source *s)
     if (l->ops->close)
         l->ops->close(l);
     free(l->buf);
+    free(l->failmsg);
     free(l);
     s->top = s->layers[s->nlayers - 1];
 }
@@ -651,6 +670,33 @@ int bs_layer_is_container(const byte_source *s, int i)
 const char *bs_member_name(const byte_source *s, int i)
 {
     return bs_layer_is_container(s, i) ? s->layers[i]->member : NULL;
+}
+
+int bs_member_failed(byte_source *s, int i)
+{
+    if (!bs_layer_is_container(s, i))
+        return BS_OK;
+    struct bs_layer *l = s->layers[i];
+    /* the rest of the member, which the archive inside did not read (its
+     * directory): only then are the member's size and CRC checked */
+    for (int guard = 0; l->status == 0 && !l->eof && guard < 1 << 20; guard++) {
+        const unsigned char *p;
+        size_t n;
+        int rc = bs_layer_peek(l, 1, &p, &n);
+        if (n)
+            bs_layer_consume(l, n);
+        if (rc != BS_OK)
+            break;
+    }
+    if (l->status >= 0 || !l->failmsg)
+        return BS_OK;
+    /* an inner archive may have met it and stopped quietly (at its
+     * directory), or never read so far: the caller knows none of its
+     * members failed */
+    snprintf(s->err, sizeof s->err, "%s", l->failmsg);
+    free(l->failmsg);
+    l->failmsg = NULL;
+    return l->status;
 }
 
 int bs_next_member(byte_source *s, int i)
@@ -671,6 +717,8 @@ int bs_next_member(byte_source *s, int i)
     l->eof = 0;
     l->status = 0;
     l->consumed = l->produced = 0;
+    free(l->failmsg);
+    l->failmsg = NULL;
     /* failures while moving on name the archive, not the member left */
     l->member = NULL;
     int rc = l->ops->next_member(l);
@@ -714,7 +762,9 @@ int bs_detect(byte_source *s, int max_depth)
         const unsigned char *p;
         size_t n;
         int rc = bs_layer_peek(s->top, BS_BID_BYTES, &p, &n);
-        if (rc < 0)
+        /* what came before a failure is still looked at: a member cut
+         * short is still a gzip (or a zip) as far as it goes */
+        if (rc < 0 && n == 0)
             return rc;
         int at_end = n < BS_BID_BYTES;
         const struct bs_layer_ops *best = NULL;

@@ -92,6 +92,16 @@ struct zip {
 static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint64_t le64(const unsigned char *p) { return bs_le32(p) | (uint64_t)bs_le32(p + 4) << 32; }
 
+/* The failure of a layer below l, if one failed: its message stands, and
+ * a CRC mismatch it caused is not worth one of its own. */
+static int below_status(struct bs_layer *l)
+{
+    for (struct bs_layer *b = l->below; b; b = b->below)
+        if (b->status < 0)
+            return b->status;
+    return BS_OK;
+}
+
 static int zip_bid(const unsigned char *p, size_t len, int at_end)
 {
     (void)at_end;
@@ -500,6 +510,15 @@ static int zl_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *g
         opt = *(lzma_options_lzma *)f[0].options;
         free(f[0].options);
         f[0].options = &opt;
+        /* the dictionary is what costs memory: as xz_memlimit allows */
+        uint64_t need = lzma_raw_decoder_memusage(f), lim = l->src->opt.xz_memlimit;
+        if (lim && need > lim) {
+            char a[32], b[32];
+            bs_format_size(a, sizeof a, need);
+            bs_format_size(b, sizeof b, lim);
+            return bs_limit_fail(l, BS_LIMIT_XZ_MEMORY, "needs %s of memory, above the limit "
+                                 "of %s", a, b);
+        }
         lzma_stream init = LZMA_STREAM_INIT;
         x->s = init;
         if (lzma_raw_decoder(&x->s, f) != LZMA_OK)
@@ -611,8 +630,9 @@ static int start_member(struct bs_layer *l, struct zip *z)
         const char *nm = method_name(m);
         snprintf(z->why, sizeof z->why, "compression method %u%s%s%s not supported, not searched",
                  m, nm ? " (" : "", nm ? nm : "", nm ? ")" : "");
-    } else if (z->raw_left == UINT64_MAX && m != M_DEFLATE) {
-        /* only deflate data tells where it ends */
+    } else if (z->raw_left == UINT64_MAX && m != M_DEFLATE && m != M_STORED) {
+        /* deflate data tells where it ends, stored data is scanned for
+         * its descriptor; the others are not looked into */
         z->bad = 1;
         snprintf(z->why, sizeof z->why, "size unknown in a stream (data descriptor), "
                  "not searched");
@@ -652,36 +672,91 @@ static int read_descriptor(struct bs_layer *l, struct zip *z)
     return skip(l, z, at + len);
 }
 
-/* The failure of a layer below l, if one failed: its message stands, and
- * a CRC mismatch it caused is not worth one of its own. */
-static int below_status(struct bs_layer *l)
-{
-    for (struct bs_layer *b = l->below; b; b = b->below)
-        if (b->status < 0)
-            return b->status;
-    return BS_OK;
-}
-
 /* Checks what was produced against the sizes and CRC-32 stored. */
 static int check_member(struct bs_layer *l, struct zip *z)
 {
     z->ended = 1;
-    int bst = below_status(l);
-    if (bst < 0)
-        return bst;
     if (z->stream && z->descriptor) {
         int rc = read_descriptor(l, z);
         if (rc < 0)
             return rc;
         z->descriptor = 0;
     }
+    if (z->out == z->cur.usize && z->crc == z->cur.crc)
+        return BS_END;
+    int bst = below_status(l);
+    if (bst < 0)
+        return bst;
     if (z->out != z->cur.usize)
         return bs_decode_fail(l, BS_EFORMAT, "size mismatch (stored %llu, decoded %llu)",
                               (unsigned long long)z->cur.usize, (unsigned long long)z->out);
-    if (z->crc != z->cur.crc)
-        return bs_decode_fail(l, BS_EFORMAT, "CRC mismatch (stored %08x, computed %08x)",
-                              (unsigned)z->cur.crc, (unsigned)z->crc);
-    return BS_END;
+    return bs_decode_fail(l, BS_EFORMAT, "CRC mismatch (stored %08x, computed %08x)",
+                          (unsigned)z->cur.crc, (unsigned)z->crc);
+}
+
+
+/* Streaming, a stored member whose size follows it (as zip writes empty
+ * and incompressible files to a pipe): its data ends at the first
+ * descriptor signature whose CRC and size match what came before it. */
+static int stored_scan(struct bs_layer *l, struct zip *z, unsigned char *dst, size_t cap,
+                       size_t *got)
+{
+    static const unsigned char sig[4] = {0x50, 0x4b, 0x07, 0x08};
+    size_t dlen = z->zip64 ? 24 : 16, want = 1;
+    for (;;) {
+        const unsigned char *p;
+        size_t n;
+        int rc = bs_layer_peek(l->below, want, &p, &n);
+        if (n < want)
+            return rc < 0 ? rc : bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
+        size_t from = 0, q = n;
+        while (from + 4 <= n) {
+            const unsigned char *hit = memchr(p + from, 0x50, n - from - 3);
+            if (!hit)
+                break;
+            size_t at = (size_t)(hit - p);
+            if (memcmp(hit, sig, 4) == 0) {
+                q = at;
+                break;
+            }
+            from = at + 1;
+        }
+        if (q == n) {
+            /* no signature: all but a possible start of one is data */
+            size_t k = n > 3 ? n - 3 : 0;
+            if (k == 0) {
+                want = n + 1;
+                continue;
+            }
+            k = k < cap ? k : cap;
+            memcpy(dst, p, k);
+            take(l, z, k);
+            *got = k;
+            return BS_OK;
+        }
+        if (q > 0) {
+            /* the data before it, whether or not it is the end */
+            size_t k = q < cap ? q : cap;
+            memcpy(dst, p, k);
+            take(l, z, k);
+            *got = k;
+            return BS_OK;
+        }
+        if (n < dlen) {
+            want = dlen;
+            continue;
+        }
+        uint64_t csize = z->zip64 ? le64(p + 8) : bs_le32(p + 8);
+        if (bs_le32(p + 4) == z->crc && csize == z->out) {
+            z->raw_left = 0;
+            return BS_END;
+        }
+        /* data that looks like a signature */
+        dst[0] = p[0];
+        take(l, z, 1);
+        *got = 1;
+        return BS_OK;
+    }
 }
 
 static int member_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_t *got)
@@ -706,6 +781,8 @@ static int member_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_
         } else if (rc == BS_END && z->raw_left)
             rc = bs_decode_fail(l, BS_EFORMAT, "%llu bytes of data after the end of the "
                                 "compressed stream", (unsigned long long)z->raw_left);
+    } else if (z->cur.method == M_STORED && z->raw_left == UINT64_MAX) {
+        rc = stored_scan(l, z, dst, cap, got);
     } else {
         const unsigned char *p;
         size_t n;
@@ -745,6 +822,8 @@ static int member_read(struct bs_layer *l, unsigned char *dst, size_t cap, size_
                                       "compressed stream", (unsigned long long)z->raw_left);
             if (r == Z_STREAM_END)
                 rc = BS_END;
+            else if ((r == Z_NEED_DICT || r == Z_DATA_ERROR) && below_status(l) < 0)
+                return below_status(l);   /* the data was cut below: that was said */
             else if (r == Z_NEED_DICT || r == Z_DATA_ERROR)
                 return bs_decode_fail(l, BS_EFORMAT, "inflate: %s",
                                       z->zs.msg ? z->zs.msg : "corrupt data");
@@ -959,8 +1038,14 @@ static uint64_t doc_limit(struct bs_layer *l)
 static int xt_fail(struct bs_layer *l, struct zip *z, bs_xt *x, int rc, const char *part)
 {
     (void)z;
+    /* the limit we pass (the decoded-bytes floor) has an option; the
+     * extractor's fixed limits (nesting, tag length, a repeated row) are
+     * malformed parts as far as a reader can tell */
+    const char *e = bs_xt_error(x);
+    if (rc == BS_ELIMIT && (strstr(e, "longer than the limit") || strstr(e, "of strings")))
+        return bs_limit_fail(l, BS_LIMIT_DECODED, "%s: %s", part, e);
     if (rc == BS_ELIMIT)
-        return bs_limit_fail(l, BS_LIMIT_DECODED, "%s: %s", part, bs_xt_error(x));
+        rc = BS_EFORMAT;
     return bs_decode_fail(l, rc == BS_ENOMEM ? BS_ENOMEM : BS_EFORMAT, "%s: %s", part,
                           bs_xt_error(x));
 }
@@ -1104,8 +1189,8 @@ static int xlsx_parts(struct bs_layer *l, struct zip *z)
         const char *name, *rid;
         bs_xt_sheet(wb, i, &name, &rid);
         if (bs_xt_rel_part(rels, "xl/workbook.xml", rid, part, sizeof part) != BS_OK ||
-            !find_entry(z, part))
-            continue;   /* a chart sheet or a dangling one: no cells */
+            !find_entry(z, part) || strncmp(part, "xl/worksheets/", 14) != 0)
+            continue;   /* a chart sheet (xl/chartsheets/) or a dangling one: no cells */
         rc = add_part(l, z, name, part, BS_XT_XLSX_SHEET);
     }
     bs_xt_free(wb);
