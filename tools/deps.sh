@@ -38,6 +38,8 @@ check)
     # zip archives made by Info-ZIP, and their reference extraction
     want_cmd zip zip
     want_cmd unzip unzip
+    # python3's zipfile makes the zips of every method the tests read
+    want_cmd python3 python3-minimal
     # the sanitizer run needs the compiler's runtime libraries
     [ -n "$(cc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
     ;;
@@ -55,6 +57,8 @@ bench)
     want_cmd gzip gzip
     want_cmd xz xz-utils
     want_cmd zstd zstd
+    want_cmd zip zip
+    want_cmd unzip unzip
     want_cmd igzip isal
     ;;
 esac
