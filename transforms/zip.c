@@ -851,9 +851,11 @@ static int next_local(struct bs_layer *l, struct zip *z)
     const unsigned char *p;
     size_t n;
     int rc = bs_layer_peek(l->below, LOCAL_LEN, &p, &n);
+    /* every zip ends with its central directory: data that stops before
+     * it was cut */
     if (n < 4)
-        return rc < 0 ? rc : n == 0 ? BS_END
-                                    : bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
+        return rc < 0 ? rc : bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive "
+                                            "(no central directory)");
     uint32_t sig = bs_le32(p);
     if (sig == SIG_CENTRAL || sig == SIG_END || sig == SIG_END64)
         return BS_END;
