@@ -466,8 +466,13 @@ int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_
     *avail = l->last_avail = l->end - l->start;
     if (*avail >= min || (*avail && l->status == 0))
         return BS_OK;
-    if (l->status < 0)
+    if (l->status < 0) {
+        /* a container's failure comes with its own message, whatever
+         * failed in a member above it since */
+        if (l->failmsg)
+            snprintf(l->src->err, sizeof l->src->err, "%s", l->failmsg);
         return l->status;
+    }
     return *avail ? BS_OK : BS_END;
 }
 

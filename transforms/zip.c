@@ -96,9 +96,15 @@ static uint64_t le64(const unsigned char *p) { return bs_le32(p) | (uint64_t)bs_
  * a CRC mismatch it caused is not worth one of its own. */
 static int below_status(struct bs_layer *l)
 {
-    for (struct bs_layer *b = l->below; b; b = b->below)
-        if (b->status < 0)
-            return b->status;
+    for (struct bs_layer *b = l->below; b; b = b->below) {
+        if (b->status >= 0)
+            continue;
+        /* a container below keeps its message: a member's failure
+         * since may have written over it */
+        if (b->failmsg)
+            snprintf(l->src->err, sizeof l->src->err, "%s", b->failmsg);
+        return b->status;
+    }
     return BS_OK;
 }
 
@@ -946,7 +952,7 @@ static int entry_next(struct bs_layer *l)
             do
                 rc = member_read(l, sink, sizeof sink, &got);
             while (rc == BS_OK);
-            if (rc < 0 && (!z->ended || below_status(l) < 0)) {
+            if (rc < 0 && !z->ended) {
                 z->done = 1;
                 return rc;
             }
