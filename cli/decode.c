@@ -196,15 +196,13 @@ static int walk_members(const struct decode_cfg *d, byte_source *s, const char *
         if (det >= 0 && top > c && bs_layer_is_container(s, top)) {
             failed = walk_members(d, s, shown, top, w);
             /* the inner archive may stop before the end of its data */
-            if (!failed && bs_member_failed(s, c) < 0) {
-                w->fail(w->ctx, s, name);
-                failed = 0;   /* the outer archive goes on */
-            }
-        }
-        else if (decode_selected(d, bs_member_name(s, c)))
+            if (!failed && bs_member_failed(s, c) < 0)
+                w->fail(w->ctx, s, name);   /* and the outer archive goes on */
+        } else if (decode_selected(d, bs_member_name(s, c))) {
             failed = w->leaf(w->ctx, s, name, det) < 0;
-        else
+        } else {
             failed = 0;
+        }
     }
     /* an archive that cannot go on after a member failed stops for the
      * same reason (it was cut there): that was said once already */

@@ -28,6 +28,8 @@ struct bs_layer;
 #define BS_OPS_TEXT 2      /* output is UTF-8 text: detection ends after it */
 #define BS_OPS_WORK 4      /* costs enough per byte that readahead pays */
 #define BS_OPS_CONTAINER 8 /* yields members (next_member): detection ends */
+#define BS_OPS_MOVER 16    /* moves the work, not the data (readahead): no layer
+                            * of the chain in messages or nesting */
 
 struct bs_layer_ops {
     int version;        /* BS_OPS_VERSION */
@@ -134,6 +136,9 @@ int bs_set_error(byte_source *s, int status, const char *fmt, ...)
 /* Peek/consume on one layer (a transform reads the layer below with these). */
 int bs_layer_peek(struct bs_layer *l, size_t min, const unsigned char **p, size_t *avail);
 int bs_layer_consume(struct bs_layer *l, size_t n);
+/* Consumes n bytes of layer l, adding what it took to *done.  BS_OK, BS_END
+ * if l ended first, or l's negative status. */
+int bs_layer_skip(struct bs_layer *l, uint64_t n, uint64_t *done);
 
 /* For a reader that keeps the bytes elsewhere (the readahead thread):
  * moves up to cap bytes of buffered layer l into dst, first what its window

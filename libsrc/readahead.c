@@ -172,6 +172,7 @@ static int ra_init(struct bs_layer *l)
 static const struct bs_layer_ops readahead_ops = {
     .version = BS_OPS_VERSION,
     .name = "readahead",
+    .flags = BS_OPS_MOVER,
     .init = ra_init,
     .read = ra_read,
     .close = ra_close,

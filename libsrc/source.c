@@ -86,8 +86,7 @@ static size_t chain_path(struct bs_layer *l, char *buf, size_t len)
 {
     if (!l || !l->below)
         return 0;
-    /* a readahead only moves the work: it is no layer of the data */
-    if (strcmp(l->ops->name, "readahead") == 0)
+    if (l->ops->flags & BS_OPS_MOVER)
         return chain_path(l->below, buf, len);
     if (l->below->ops->flags & BS_OPS_CONTAINER) {
         int k = snprintf(buf, len, "%s", l->label);
@@ -531,6 +530,22 @@ int bs_layer_consume(struct bs_layer *l, size_t n)
     return BS_OK;
 }
 
+int bs_layer_skip(struct bs_layer *l, uint64_t n, uint64_t *done)
+{
+    while (n) {
+        const unsigned char *p;
+        size_t got;
+        int rc = bs_layer_peek(l, 1, &p, &got);
+        if (got == 0)
+            return rc < 0 ? rc : BS_END;
+        size_t k = got < n ? got : (size_t)n;
+        bs_layer_consume(l, k);
+        *done += k;
+        n -= k;
+    }
+    return BS_OK;
+}
+
 int bs_peek(byte_source *s, size_t min, const void **p, size_t *avail)
 {
     const unsigned char *q = NULL;
@@ -761,8 +776,7 @@ int bs_detect(byte_source *s, int max_depth)
      * theirs) count: depth is nesting, however it was reached */
     int pushed = 0, have = 0;
     for (int i = 1; i < s->nlayers; i++)
-        have += !(s->layers[i]->ops->flags & BS_OPS_TEXT) &&
-                strcmp(s->layers[i]->ops->name, "readahead") != 0;
+        have += !(s->layers[i]->ops->flags & (BS_OPS_TEXT | BS_OPS_MOVER));
     for (;;) {
         const unsigned char *p;
         size_t n;

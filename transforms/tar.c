@@ -125,19 +125,8 @@ static void tar_close(struct bs_layer *l)
 /* Consumes n bytes from the layer below. */
 static int skip(struct bs_layer *l, struct tar *t, uint64_t n)
 {
-    while (n) {
-        const unsigned char *p;
-        size_t got;
-        int rc = bs_layer_peek(l->below, 1, &p, &got);
-        if (got == 0)
-            return rc < 0 ? rc
-                          : bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
-        size_t k = got < n ? got : (size_t)n;
-        bs_layer_consume(l->below, k);
-        t->pos += k;
-        n -= k;
-    }
-    return BS_OK;
+    int rc = bs_layer_skip(l->below, n, &t->pos);
+    return rc == BS_END ? bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive") : rc;
 }
 
 /* Reads a member's data of n bytes (and its padding) into a new string. */

@@ -374,18 +374,8 @@ static void zip_close(struct bs_layer *l)
 /* Consumes n bytes of the stream below (streaming mode). */
 static int skip(struct bs_layer *l, struct zip *z, uint64_t n)
 {
-    while (n) {
-        const unsigned char *p;
-        size_t got;
-        int rc = bs_layer_peek(l->below, 1, &p, &got);
-        if (got == 0)
-            return rc < 0 ? rc : bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive");
-        size_t k = got < n ? got : (size_t)n;
-        bs_layer_consume(l->below, k);
-        z->pos += k;
-        n -= k;
-    }
-    return BS_OK;
+    int rc = bs_layer_skip(l->below, n, &z->pos);
+    return rc == BS_END ? bs_decode_fail(l, BS_EFORMAT, "unexpected end of archive") : rc;
 }
 
 /* Points *p at up to `want` compressed bytes of the member (fewer at its
@@ -1112,6 +1102,14 @@ static int read_table(struct bs_layer *l, struct zip *z, const char *part, int k
     return BS_OK;
 }
 
+/* Whether relationship r is of the kind whose type ends in `kind`
+ * ("/sharedStrings", "/notesSlide", ...) and points into the package. */
+static int rel_is(const struct bs_xt_rel *r, const char *kind)
+{
+    size_t tl = strlen(r->type), kl = strlen(kind);
+    return !r->external && tl >= kl && strcmp(r->type + tl - kl, kind) == 0;
+}
+
 static int add_part(struct bs_layer *l, struct zip *z, const char *member, const char *part,
                     int kind)
 {
@@ -1153,13 +1151,11 @@ static int docx_parts(struct bs_layer *l, struct zip *z)
                                         "/comments"};
     char part[PART_NAME_MAX];
     for (size_t k = 0; rc >= 0 && rels && k < sizeof kinds / sizeof kinds[0]; k++) {
-        size_t first = z->ndp, sl = strlen(kinds[k]);
+        size_t first = z->ndp;
         for (size_t i = 0; rc >= 0 && i < bs_xt_count(rels); i++) {
             struct bs_xt_rel r;
             bs_xt_rel(rels, i, &r);
-            size_t tl = strlen(r.type);
-            if (r.external || tl < sl || strcmp(r.type + tl - sl, kinds[k]) != 0 ||
-                bs_xt_part_name("word/document.xml", r.target, part, sizeof part) != BS_OK ||
+            if (!rel_is(&r, kinds[k]) || bs_xt_part_name("word/document.xml", r.target, part, sizeof part) != BS_OK ||
                 !find_entry(z, part))
                 continue;
             int dup = 0;
@@ -1186,9 +1182,7 @@ static int xlsx_parts(struct bs_layer *l, struct zip *z)
     for (size_t i = 0; rc >= 0 && i < bs_xt_count(rels); i++) {
         struct bs_xt_rel r;
         bs_xt_rel(rels, i, &r);
-        size_t tl = strlen(r.type), sl = strlen("/sharedStrings");
-        if (r.external || tl < sl || strcmp(r.type + tl - sl, "/sharedStrings") != 0 ||
-            z->strings)
+        if (!rel_is(&r, "/sharedStrings") || z->strings)
             continue;
         if (bs_xt_part_name("xl/workbook.xml", r.target, part, sizeof part) == BS_OK)
             rc = read_table(l, z, part, BS_XT_XLSX_STRINGS, 1, &z->strings);
@@ -1227,9 +1221,7 @@ static int pptx_parts(struct bs_layer *l, struct zip *z)
         for (size_t k = 0; rc >= 0 && srels && k < bs_xt_count(srels); k++) {
             struct bs_xt_rel r;
             bs_xt_rel(srels, k, &r);
-            size_t tl = strlen(r.type), sl = strlen("/notesSlide");
-            if (r.external || tl < sl || strcmp(r.type + tl - sl, "/notesSlide") != 0 ||
-                bs_xt_part_name(part, r.target, notes, sizeof notes) != BS_OK ||
+            if (!rel_is(&r, "/notesSlide") || bs_xt_part_name(part, r.target, notes, sizeof notes) != BS_OK ||
                 !find_entry(z, notes))
                 continue;
             snprintf(member, sizeof member, "notes%zu", i + 1);
