@@ -46,6 +46,7 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 LIB_SRC := $(wildcard libsrc/*.c) $(wildcard transforms/*.c)
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
 CLI_COMMON := cli/matcher.c cli/scan.c cli/output.c cli/decode.c
+SRCGREP_OBJ := $(patsubst %.c,$(B)/obj/%.o,cli/srcgrep.c cli/search.c)
 CLI_COMMON_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_COMMON))
 HDRS := $(wildcard libsrc/*.h) $(wildcard cli/*.h) $(wildcard transforms/*.h)
 
@@ -68,7 +69,7 @@ $(B)/libsrc.so: $(B)/libsrc.so.$(VERSION)
 	ln -sf libsrc.so.$(VERSION) $(B)/libsrc.so.$(SOMAJOR)
 	ln -sf libsrc.so.$(VERSION) $@
 
-$(B)/srcgrep: $(B)/obj/cli/srcgrep.o $(CLI_COMMON_OBJ) $(B)/libsrc.a
+$(B)/srcgrep: $(SRCGREP_OBJ) $(CLI_COMMON_OBJ) $(B)/libsrc.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PCRE2_LIBS) $(CODEC_LIBS) -lpthread
 
 $(B)/srccat: $(B)/obj/cli/srccat.o $(B)/obj/cli/output.o $(B)/obj/cli/decode.o $(B)/libsrc.a

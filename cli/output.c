@@ -13,61 +13,108 @@ void out_init(struct out *o, int fd)
     o->fd = fd;
 }
 
+void out_reset(struct out *o)
+{
+    for (size_t i = 0; i < o->nnotes; i++)
+        free(o->notes[i].text);
+    o->nnotes = 0;
+    o->len = 0;
+}
+
 void out_free(struct out *o)
 {
+    out_reset(o);
+    free(o->notes);
     free(o->buf);
+    o->notes = NULL;
+    o->notecap = 0;
     o->buf = NULL;
     o->len = o->cap = 0;
 }
 
-int out_flush(struct out *o)
+static void write_all(struct out *o, int fd, const char *p, size_t n)
 {
     size_t done = 0;
-    while (done < o->len && !o->err) {
-        ssize_t w = write(o->fd, o->buf + done, o->len - done);
+    while (done < n && !(fd == o->fd && o->err)) {
+        ssize_t w = write(fd, p + done, n - done);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            o->err = errno;
-            break;
+            if (fd == o->fd)
+                o->err = errno;
+            break;   /* standard error failing is nobody's to report */
         }
         done += (size_t)w;
     }
-    o->len = 0;
+}
+
+int out_flush(struct out *o)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < o->nnotes; i++) {
+        write_all(o, o->fd, o->buf + at, o->notes[i].at - at);
+        at = o->notes[i].at;
+        write_all(o, 2, o->notes[i].text, strlen(o->notes[i].text));
+    }
+    write_all(o, o->fd, o->buf + at, o->len - at);
+    out_reset(o);
     return o->err ? -1 : 0;
+}
+
+void out_flush_if_free(struct out *o)
+{
+    if ((o->len || o->nnotes) && (!o->may_write || o->may_write(o, 0)))
+        out_flush(o);
+}
+
+/* Room for n more bytes, in memory; 0 or -1. */
+static int grow(struct out *o, size_t n)
+{
+    size_t cap = o->cap ? o->cap : OUT_CHUNK;
+    while (cap < o->len + n)
+        cap *= 2;
+    if (cap == o->cap)
+        return 0;
+    char *b = realloc(o->buf, cap);
+    if (!b) {
+        o->err = ENOMEM;
+        return -1;
+    }
+    o->buf = b;
+    o->cap = cap;
+    return 0;
 }
 
 void out_add(struct out *o, const void *p, size_t n)
 {
     if (o->len + n > o->cap) {
-        if (o->len)
-            out_flush(o);
-        if (n >= OUT_CHUNK) {
-            /* large pieces go straight out rather than through the buffer */
-            struct out direct = *o;
-            direct.buf = (char *)p;
-            direct.len = n;
-            out_flush(&direct);
-            if (direct.err == EFAULT) {
-                /* The kernel met a page the bytes no longer have: a mapped
-                 * file cut short.  Reading them here raises the SIGBUS
-                 * that the caller's guard turns into the file's own error
-                 * (and is harmless for any other EFAULT). */
-                const volatile char *q = p;
-                for (size_t k = 0; k < n; k += 4096)
-                    (void)q[k];
-                (void)q[n - 1];
-            }
-            o->err = direct.err;
-            return;
-        }
-        if (!o->buf) {
-            o->buf = malloc(OUT_CHUNK);
-            if (!o->buf) {
-                o->err = ENOMEM;
+        if (o->may_write && !o->may_write(o, 1)) {
+            /* held back: the pool lets the buffer grow */
+            if (grow(o, n) < 0)
+                return;
+        } else {
+            if (o->len || o->nnotes)
+                out_flush(o);
+            if (n >= OUT_CHUNK) {
+                /* large pieces go straight out rather than through the buffer */
+                struct out direct = *o;
+                direct.nnotes = 0;
+                write_all(&direct, o->fd, p, n);
+                if (direct.err == EFAULT) {
+                    /* The kernel met a page the bytes no longer have: a
+                     * mapped file cut short.  Reading them here raises the
+                     * SIGBUS that the caller's guard turns into the file's
+                     * own error (and is harmless for any other EFAULT). */
+                    const volatile char *q = p;
+                    for (size_t k = 0; k < n; k += 4096)
+                        (void)q[k];
+                    (void)q[n - 1];
+                }
+                o->err = direct.err;
                 return;
             }
-            o->cap = OUT_CHUNK;
+            if (!o->buf && grow(o, n) < 0)
+                return;
         }
     }
     memcpy(o->buf + o->len, p, n);
@@ -96,4 +143,36 @@ void out_u64(struct out *o, unsigned long long v)
         v /= 10;
     } while (v);
     out_add(o, tmp + i, sizeof tmp - i);
+}
+
+void out_msg(struct out *o, const char *text)
+{
+    size_t k = strlen(text);
+    if (!o->may_write || o->may_write(o, 0)) {
+        out_flush(o);
+        char *line = malloc(k + 1);
+        if (line) {
+            memcpy(line, text, k);
+            line[k] = '\n';
+            write_all(o, 2, line, k + 1);
+            free(line);
+        }
+        return;
+    }
+    if (o->nnotes == o->notecap) {
+        size_t cap = o->notecap ? o->notecap * 2 : 4;
+        struct out_note *nn = realloc(o->notes, cap * sizeof *nn);
+        if (!nn)
+            return;
+        o->notes = nn;
+        o->notecap = cap;
+    }
+    char *t = malloc(k + 2);
+    if (!t)
+        return;
+    memcpy(t, text, k);
+    t[k] = '\n';
+    t[k + 1] = 0;
+    o->notes[o->nnotes].at = o->len;
+    o->notes[o->nnotes++].text = t;
 }

@@ -1,14 +1,32 @@
-/* Buffered output to a file descriptor, with the first write error kept. */
+/* Buffered output to a file descriptor, with the first write error kept.
+ *
+ * Under the thread pool an output belongs to one file's search and may not
+ * be written while other files' output comes first: it then grows in
+ * memory, messages for standard error included, until the pool lets it
+ * through (see pool.h). */
 #ifndef SRCGREP_OUTPUT_H
 #define SRCGREP_OUTPUT_H
 
 #include <stddef.h>
 
+/* A message for standard error held back at offset `at` of the output. */
+struct out_note {
+    size_t at;
+    char *text;   /* one line, newline included */
+};
+
 struct out {
     int fd;
     char *buf;
     size_t len, cap;
-    int err;   /* errno of the first failed write, 0 if none */
+    int err;      /* errno of the first failed write, 0 if none */
+    /* When set: asked whether the buffer may be written out now (`wait`:
+     * the caller would rather wait than grow the buffer); returns 1 if so,
+     * 0 to keep it in memory.  NULL: always written. */
+    int (*may_write)(struct out *o, int wait);
+    void *owner;  /* for may_write */
+    struct out_note *notes;
+    size_t nnotes, notecap;
 };
 
 void out_init(struct out *o, int fd);
@@ -17,7 +35,15 @@ void out_add(struct out *o, const void *p, size_t n);
 void out_byte(struct out *o, char c);
 void out_str(struct out *o, const char *s);
 void out_u64(struct out *o, unsigned long long v);
-/* Writes what is buffered; returns 0 or -1 (o->err set). */
+/* A line for standard error (`text` without its newline), in its place
+ * among the output's bytes. */
+void out_msg(struct out *o, const char *text);
+/* Writes what is buffered, messages in their places; returns 0 or -1
+ * (o->err set).  Only for an output that may be written. */
 int out_flush(struct out *o);
+/* Writes the buffer if may_write allows it without waiting. */
+void out_flush_if_free(struct out *o);
+/* Empties the output, dropping what it held (notes too). */
+void out_reset(struct out *o);
 
 #endif
