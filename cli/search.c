@@ -372,9 +372,6 @@ static int is_output(struct searcher *r, const char *path, const char *shown)
  * means standard input. */
 void search_path(struct searcher *r, const char *path, const char *shown)
 {
-    /* --include and --exclude: files by name (standard input has none) */
-    if (path && !decode_selected(&r->cfg->dec, shown))
-        return;
     if (is_output(r, path, shown))
         return;
     byte_source *s;

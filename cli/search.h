@@ -26,7 +26,6 @@ struct search_cfg {
     int with_fname;          /* -1: decided by the operands */
     int fname_auto;          /* ... as it was: members then show names */
     long long max_count;     /* -1: no limit */
-    int recursive;           /* 0, 1 (-r), 2 (-R: follow all symlinks) */
     int tty;                 /* standard output is a terminal */
     int check_out;           /* standard output is this regular file: */
     dev_t out_dev;

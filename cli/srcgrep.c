@@ -20,6 +20,7 @@
 #include "scan.h"
 
 #include "search.h"
+#include "walk.h"
 
 struct run {
     struct search_cfg *cfg;
@@ -30,141 +31,27 @@ struct run {
 
 #define errmsg(r, ...) search_error(&(r)->w, __VA_ARGS__)
 
-static void search_file(struct run *r, const char *path, const char *shown)
+static void sink_file(void *ctx, const char *path, const char *shown)
 {
+    struct run *r = ctx;
     search_path(&r->w, path, shown);
 }
 
-
-struct dirlink {
-    dev_t dev;
-    ino_t ino;
-    const struct dirlink *up;
-};
-
-/* Directory entries are kept as one string each: the d_type byte, then the
- * name, so that regular files need no lstat of their own. */
-static int cmp_names(const void *a, const void *b)
+static void sink_message(void *ctx, const char *text, int error)
 {
-    return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
+    struct run *r = ctx;
+    char line[4200];
+    snprintf(line, sizeof line, PROG ": %s", text);
+    r->w.any_error |= error;
+    out_msg(&r->out, line);
 }
 
-/* Searches a directory tree in sorted name order.  `shown` is the path
- * prefix as printed ("" for the implicit "." of -r without operands). */
-static void walk(struct run *r, const char *path, const char *shown, const struct dirlink *up)
+static int sink_stopped(void *ctx)
 {
-    DIR *d = opendir(path);
-    if (!d) {
-        errmsg(r, "%s: %s", shown[0] ? shown : ".", strerror(errno));
-        return;
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **nn = realloc(names, cap * sizeof *names);
-            if (!nn) {
-                errmsg(r, "%s: out of memory", shown[0] ? shown : ".");
-                break;
-            }
-            names = nn;
-        }
-        size_t k = strlen(e->d_name);
-        if (!(names[n] = malloc(k + 2))) {
-            errmsg(r, "%s: out of memory", shown[0] ? shown : ".");
-            break;
-        }
-        names[n][0] = (char)e->d_type;
-        memcpy(names[n] + 1, e->d_name, k + 1);
-        n++;
-    }
-    closedir(d);
-    if (n)   /* an empty directory has no array: qsort(NULL, ...) is undefined */
-        qsort(names, n, sizeof *names, cmp_names);
-    size_t plen = strlen(path), slen = strlen(shown);
-    int slash = plen && path[plen - 1] != '/';
-    int sslash = slen && shown[slen - 1] != '/';
-    for (size_t i = 0; i < n && !atomic_load(&r->quit); i++) {
-        char *child, *cshown;
-        const char *name = names[i] + 1;
-        if (asprintf(&child, "%s%s%s", path, slash ? "/" : "", name) < 0) {
-            errmsg(r, "%s: out of memory", shown[0] ? shown : ".");
-            break;
-        }
-        if (asprintf(&cshown, "%s%s%s", shown, sslash ? "/" : "", name) < 0) {
-            errmsg(r, "%s: out of memory", shown[0] ? shown : ".");
-            free(child);
-            break;
-        }
-        struct stat sb;
-        int rc = 0;
-        if (names[i][0] == DT_REG)
-            sb.st_mode = S_IFREG;
-        else
-            rc = lstat(child, &sb);
-        if (rc == 0 && S_ISLNK(sb.st_mode)) {
-            /* -r follows only the links named on the command line */
-            rc = r->cfg->recursive == 2 ? stat(child, &sb) : -1;
-            if (rc < 0 && r->cfg->recursive == 2)
-                errmsg(r, "%s: %s", cshown, strerror(errno));
-            if (rc < 0)
-                sb.st_mode = 0;
-        } else if (rc < 0) {
-            errmsg(r, "%s: %s", cshown, strerror(errno));
-            sb.st_mode = 0;
-        }
-        if (S_ISDIR(sb.st_mode)) {
-            int loop = 0;
-            for (const struct dirlink *a = up; a; a = a->up)
-                loop |= a->dev == sb.st_dev && a->ino == sb.st_ino;
-            if (loop) {
-                if (!r->cfg->no_messages)
-                    fprintf(stderr, PROG ": %s: warning: recursive directory loop\n", cshown);
-            } else {
-                struct dirlink here = {sb.st_dev, sb.st_ino, up};
-                walk(r, child, cshown, &here);
-            }
-        } else if (S_ISREG(sb.st_mode)) {
-            search_file(r, child, cshown);
-        }
-        /* devices, FIFOs and sockets met while recursing are skipped, as grep -r does */
-        free(child);
-        free(cshown);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    struct run *r = ctx;
+    return atomic_load(&r->quit);
 }
 
-static void search_operand(struct run *r, const char *path)
-{
-    if (!strcmp(path, "-")) {
-        search_file(r, NULL, STDIN_NAME);
-        return;
-    }
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        struct dirlink top = {sb.st_dev, sb.st_ino, NULL};
-        /* as grep's fts: a run of trailing slashes is shown as one */
-        size_t k = strlen(path);
-        if (k > 2 && path[k - 1] == '/')
-            while (k > 1 && path[k - 2] == '/')
-                k--;
-        char *shown = strndup(path, k);
-        if (!shown) {
-            errmsg(r, "%s: out of memory", path);
-            return;
-        }
-        walk(r, path, shown, &top);
-        free(shown);
-        return;
-    }
-    search_file(r, path, path);
-}
 
 static void usage_error(void)
 {
@@ -300,6 +187,8 @@ int main(int argc, char **argv)
     cfg.with_fname = -1;
     cfg.max_count = -1;
     decode_cfg_init(&cfg.dec);
+    struct walk_cfg wcfg;
+    walk_cfg_init(&wcfg);
     struct matcher_opts mo = {0};
     mo.utf = cfg.utf = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     struct patlist pl = {0};
@@ -375,15 +264,15 @@ int main(int argc, char **argv)
             cfg.max_count = v < 0 ? -1 : v;
             break;
         }
-        case 'r': if (cfg.recursive < 1) cfg.recursive = 1; break;
-        case 'R': cfg.recursive = 2; break;
+        case 'r': if (wcfg.recursive < 1) wcfg.recursive = 1; break;
+        case 'R': wcfg.recursive = 2; break;
         case 'a': cfg.text = 1; break;
         case OPT_HELP: help(); break;
         case 'V':
             printf(PROG " %s (libsrc %s)\n", LIBSRC_VERSION_STRING, bs_version());
             exit(0);
         default:
-            if (!decode_option(&cfg.dec, ch, optarg, PROG))
+            if (!walk_option(&wcfg, ch, optarg, PROG) && !decode_option(&cfg.dec, ch, optarg, PROG))
                 usage_error();
         }
     }
@@ -430,7 +319,7 @@ int main(int argc, char **argv)
     int nops = argc - optind;
     if (cfg.with_fname < 0) {
         cfg.fname_auto = 1;
-        cfg.with_fname = nops > 1 || (nops == 0 && cfg.recursive);
+        cfg.with_fname = nops > 1 || (nops == 0 && wcfg.recursive);
         for (int i = optind; i < argc && !cfg.with_fname; i++) {
             struct stat sb;
             cfg.with_fname = strcmp(argv[i], "-") && stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode);
@@ -453,19 +342,13 @@ int main(int argc, char **argv)
         return 2;
     }
     r.w.out = &r.out;
-    if (nops == 0 && cfg.recursive) {
-        struct stat sb;
-        if (stat(".", &sb) == 0) {
-            struct dirlink top = {sb.st_dev, sb.st_ino, NULL};
-            walk(&r, ".", "", &top);
-        } else {
-            errmsg(&r, ".: %s", strerror(errno));
-        }
-    } else if (nops == 0) {
-        search_file(&r, NULL, STDIN_NAME);
-    }
+    wcfg.dec = &cfg.dec;
+    wcfg.no_messages = cfg.no_messages;
+    struct walk_sink sink = {sink_file, sink_message, sink_stopped, &r};
+    if (nops == 0)
+        walk_default(&wcfg, &sink);
     for (int i = optind; i < argc && !atomic_load(&r.quit); i++)
-        search_operand(&r, argv[i]);
+        walk_operand(&wcfg, argv[i], &sink);
     out_flush(&r.out);
     int quit = atomic_load(&r.quit);
     if (r.out.err && !quit) {
@@ -477,6 +360,7 @@ int main(int argc, char **argv)
     out_free(&r.out);
     matcher_free(&cfg.m);
     decode_cfg_free(&cfg.dec);
+    walk_cfg_free(&wcfg);
     if (quit)
         return 0;
     return r.w.any_error ? 2 : r.w.any_selected ? 0 : 1;
