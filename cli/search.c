@@ -399,3 +399,31 @@ void searcher_free(struct searcher *w)
 {
     match_state_free(&w->ms);
 }
+
+void search_cfg_init(struct search_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->with_fname = -1;
+    c->max_count = -1;
+    decode_cfg_init(&c->dec);
+}
+
+int search_option(struct search_cfg *c, int opt, const char *arg, const char *prog)
+{
+    (void)c;
+    (void)opt;
+    (void)arg;
+    (void)prog;
+    return 0;
+}
+
+void search_cfg_finish(struct search_cfg *c, const char *prog)
+{
+    (void)c;
+    (void)prog;
+}
+
+void search_cfg_free(struct search_cfg *c)
+{
+    decode_cfg_free(&c->dec);
+}

@@ -33,6 +33,26 @@ struct search_cfg {
     struct decode_cfg dec;
 };
 
+/* Long options of the search (output, context, color, binary files), for
+ * getopt_long; their values start at 1100. */
+enum { SEARCH_OPT_FIRST = 1100 };
+#define SEARCH_LONG_OPTIONS {"null", no_argument, 0, 'Z'}
+
+/* Sets up c's defaults (before the options). */
+void search_cfg_init(struct search_cfg *c);
+
+/* Handles option `opt` (a short option's letter, or a SEARCH_OPT_*):
+ * 1 if it is one of the search's, 0 if not.  A bad argument prints
+ * "PROG: ..." and exits with status 2. */
+int search_option(struct search_cfg *c, int opt, const char *arg, const char *prog);
+
+/* What the options decide together, once all are read (color on a
+ * terminal, GREP_COLORS, ...).  Exits with status 2 on a bad setting. */
+void search_cfg_finish(struct search_cfg *c, const char *prog);
+
+/* Frees what search_option kept. */
+void search_cfg_free(struct search_cfg *c);
+
 /* What one thread searches with. */
 struct searcher {
     const struct search_cfg *cfg;

@@ -183,10 +183,7 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     argv[0] = PROG;   /* getopt's messages name the program as grep's do */
     struct search_cfg cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.with_fname = -1;
-    cfg.max_count = -1;
-    decode_cfg_init(&cfg.dec);
+    search_cfg_init(&cfg);
     struct walk_cfg wcfg;
     walk_cfg_init(&wcfg);
     struct matcher_opts mo = {0};
@@ -220,13 +217,15 @@ int main(int argc, char **argv)
         {"recursive", no_argument, 0, 'r'},
         {"dereference-recursive", no_argument, 0, 'R'},
         {"text", no_argument, 0, 'a'},
+        SEARCH_LONG_OPTIONS,
+        WALK_LONG_OPTIONS,
         DECODE_LONG_OPTIONS,
         {"help", no_argument, 0, OPT_HELP},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "e:f:ivwxFEPclLnbHhoqsm:rRaV", longs, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "e:f:ivwxFEPclLnbHhoqsm:rRaVA:B:C:ZzTIUd:D:j:0123456789", longs, NULL)) != -1) {
         switch (ch) {
         case 'e':
             add_patterns(&pl, optarg, strlen(optarg), 0);
@@ -272,7 +271,8 @@ int main(int argc, char **argv)
             printf(PROG " %s (libsrc %s)\n", LIBSRC_VERSION_STRING, bs_version());
             exit(0);
         default:
-            if (!walk_option(&wcfg, ch, optarg, PROG) && !decode_option(&cfg.dec, ch, optarg, PROG))
+            if (!search_option(&cfg, ch, optarg, PROG) && !walk_option(&wcfg, ch, optarg, PROG) &&
+                !decode_option(&cfg.dec, ch, optarg, PROG))
                 usage_error();
         }
     }
@@ -282,6 +282,7 @@ int main(int argc, char **argv)
         const char *p = argv[optind++];
         add_patterns(&pl, p, strlen(p), 0);
     }
+    search_cfg_finish(&cfg, PROG);
     /* grep drops duplicate patterns: is what is left the empty pattern alone,
      * which matches every line, or nothing at all (-f /dev/null)? */
     int only_empty = pl.n > 0;
@@ -359,7 +360,7 @@ int main(int argc, char **argv)
     searcher_free(&r.w);
     out_free(&r.out);
     matcher_free(&cfg.m);
-    decode_cfg_free(&cfg.dec);
+    search_cfg_free(&cfg);
     walk_cfg_free(&wcfg);
     if (quit)
         return 0;

@@ -25,6 +25,10 @@ struct walk_sink {
     void *ctx;
 };
 
+/* Long options of the walk, for getopt_long; their values start at 1200. */
+enum { WALK_OPT_FIRST = 1200 };
+#define WALK_LONG_OPTIONS {"directories", required_argument, 0, 'd'}
+
 void walk_cfg_init(struct walk_cfg *c);
 
 /* Handles option `opt`: 1 if it is one of the walk's, 0 if not.  A bad

@@ -291,7 +291,7 @@ t invalid-regex 2 -- -P 'a)' a
 t invalid-regex-default 2 -own -- 'a)' a
 t invalid-regex-first 2 -- -P '(' missing
 t unknown-option 2 -- --bogus foo a
-t unknown-short-option 2 -- -j foo a
+t unknown-short-option 2 -- -Y foo a
 t no-pattern 2 --
 
 # ---- srcgrep's own options ------------------------------------------------------
