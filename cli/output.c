@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "output.h"
 
 #include <errno.h>
@@ -48,13 +49,43 @@ static void write_all(struct out *o, int fd, const char *p, size_t n)
     }
 }
 
+static void write_line(struct out *o, const char *text)
+{
+    size_t k = strlen(text);
+    char small[512];
+    char *line = k < sizeof small ? small : malloc(k + 1);
+    if (!line)
+        return;
+    memcpy(line, text, k);
+    line[k] = '\n';
+    write_all(o, 2, line, k + 1);
+    if (line != small)
+        free(line);
+}
+
+void out_pass(struct out *o)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < o->nnotes; i++) {
+        out_add(o->to, o->buf + at, o->notes[i].at - at);
+        at = o->notes[i].at;
+        out_msg(o->to, o->notes[i].text);
+    }
+    out_add(o->to, o->buf + at, o->len - at);
+    out_reset(o);
+}
+
 int out_flush(struct out *o)
 {
+    if (o->to) {
+        out_pass(o);
+        return out_flush(o->to);
+    }
     size_t at = 0;
     for (size_t i = 0; i < o->nnotes; i++) {
         write_all(o, o->fd, o->buf + at, o->notes[i].at - at);
         at = o->notes[i].at;
-        write_all(o, 2, o->notes[i].text, strlen(o->notes[i].text));
+        write_line(o, o->notes[i].text);
     }
     write_all(o, o->fd, o->buf + at, o->len - at);
     out_reset(o);
@@ -91,6 +122,14 @@ void out_add(struct out *o, const void *p, size_t n)
         if (o->may_write && !o->may_write(o, 1)) {
             /* held back: the pool lets the buffer grow */
             if (grow(o, n) < 0)
+                return;
+        } else if (o->to) {
+            out_pass(o);
+            if (n >= OUT_CHUNK) {
+                out_add(o->to, p, n);
+                return;
+            }
+            if (!o->buf && grow(o, n) < 0)
                 return;
         } else {
             if (o->len || o->nnotes)
@@ -147,15 +186,13 @@ void out_u64(struct out *o, unsigned long long v)
 
 void out_msg(struct out *o, const char *text)
 {
-    size_t k = strlen(text);
     if (!o->may_write || o->may_write(o, 0)) {
-        out_flush(o);
-        char *line = malloc(k + 1);
-        if (line) {
-            memcpy(line, text, k);
-            line[k] = '\n';
-            write_all(o, 2, line, k + 1);
-            free(line);
+        if (o->to) {
+            out_pass(o);
+            out_msg(o->to, text);
+        } else {
+            out_flush(o);
+            write_line(o, text);
         }
         return;
     }
@@ -167,12 +204,9 @@ void out_msg(struct out *o, const char *text)
         o->notes = nn;
         o->notecap = cap;
     }
-    char *t = malloc(k + 2);
+    char *t = strdup(text);
     if (!t)
         return;
-    memcpy(t, text, k);
-    t[k] = '\n';
-    t[k + 1] = 0;
     o->notes[o->nnotes].at = o->len;
     o->notes[o->nnotes++].text = t;
 }

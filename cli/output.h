@@ -12,7 +12,7 @@
 /* A message for standard error held back at offset `at` of the output. */
 struct out_note {
     size_t at;
-    char *text;   /* one line, newline included */
+    char *text;   /* one line, without its newline */
 };
 
 struct out {
@@ -25,6 +25,9 @@ struct out {
      * 0 to keep it in memory.  NULL: always written. */
     int (*may_write)(struct out *o, int wait);
     void *owner;  /* for may_write */
+    /* When set, bytes and messages that may be written go on to this
+     * output instead of to fd. */
+    struct out *to;
     struct out_note *notes;
     size_t nnotes, notecap;
 };
@@ -38,9 +41,12 @@ void out_u64(struct out *o, unsigned long long v);
 /* A line for standard error (`text` without its newline), in its place
  * among the output's bytes. */
 void out_msg(struct out *o, const char *text);
-/* Writes what is buffered, messages in their places; returns 0 or -1
- * (o->err set).  Only for an output that may be written. */
+/* Writes what is buffered, messages in their places (through o->to and
+ * its buffer, if set); returns 0 or -1 (err set).  Only for an output
+ * that may be written. */
 int out_flush(struct out *o);
+/* Hands what is buffered on to o->to, without flushing that one. */
+void out_pass(struct out *o);
 /* Writes the buffer if may_write allows it without waiting. */
 void out_flush_if_free(struct out *o);
 /* Empties the output, dropping what it held (notes too). */

@@ -21,20 +21,25 @@
 
 #include "search.h"
 #include "walk.h"
+#include "pool.h"
+#include <sched.h>
 
 struct run {
     struct search_cfg *cfg;
-    struct searcher w;
-    struct out out;
+    struct pool *pool;
+    int nthreads;
+    struct searcher *w;      /* one per thread */
+    struct out out;          /* standard output, shared */
     atomic_int quit;
+    int walk_error;          /* the walk reported an error */
+    int out_of_memory;
 };
-
-#define errmsg(r, ...) search_error(&(r)->w, __VA_ARGS__)
 
 static void sink_file(void *ctx, const char *path, const char *shown)
 {
     struct run *r = ctx;
-    search_path(&r->w, path, shown);
+    if (pool_file(r->pool, path, shown) < 0)
+        r->out_of_memory = 1;
 }
 
 static void sink_message(void *ctx, const char *text, int error)
@@ -42,8 +47,9 @@ static void sink_message(void *ctx, const char *text, int error)
     struct run *r = ctx;
     char line[4200];
     snprintf(line, sizeof line, PROG ": %s", text);
-    r->w.any_error |= error;
-    out_msg(&r->out, line);
+    r->walk_error |= error;
+    if (pool_message(r->pool, line) < 0)
+        r->out_of_memory = 1;
 }
 
 static int sink_stopped(void *ctx)
@@ -52,6 +58,24 @@ static int sink_stopped(void *ctx)
     return atomic_load(&r->quit);
 }
 
+static int pool_search(void *worker, const char *path, const char *shown, struct out *o)
+{
+    struct searcher *w = worker;
+    w->out = o;
+    int was = w->any_selected;
+    search_path(w, path, shown);
+    return w->cfg->quiet && w->any_selected && !was;
+}
+
+/* The cores this process may run on. */
+static int cores(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
 
 static void usage_error(void)
 {
@@ -191,7 +215,9 @@ int main(int argc, char **argv)
     struct patlist pl = {0};
     int have_pattern = 0;
 
-    enum { OPT_HELP = 256 };
+    enum { OPT_HELP = 256, OPT_SORT };
+    int threads = 0;         /* 0: one per core */
+    int sort_files = 1;
     static const struct option longs[] = {
         {"regexp", required_argument, 0, 'e'},
         {"file", required_argument, 0, 'f'},
@@ -220,6 +246,8 @@ int main(int argc, char **argv)
         SEARCH_LONG_OPTIONS,
         WALK_LONG_OPTIONS,
         DECODE_LONG_OPTIONS,
+        {"threads", required_argument, 0, 'j'},
+        {"sort", required_argument, 0, OPT_SORT},
         {"help", no_argument, 0, OPT_HELP},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -266,6 +294,27 @@ int main(int argc, char **argv)
         case 'r': if (wcfg.recursive < 1) wcfg.recursive = 1; break;
         case 'R': wcfg.recursive = 2; break;
         case 'a': cfg.text = 1; break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v < 0 || v > 1024) {
+                fprintf(stderr, PROG ": invalid thread count: '%s'\n", optarg);
+                exit(2);
+            }
+            threads = (int)v;   /* 0: one per core */
+            break;
+        }
+        case OPT_SORT:
+            /* path: the walk's order (operands, then sorted names) */
+            if (!strcmp(optarg, "none"))
+                sort_files = 0;
+            else if (!strcmp(optarg, "path"))
+                sort_files = 1;
+            else {
+                fprintf(stderr, PROG ": invalid sort order: '%s' (none or path)\n", optarg);
+                exit(2);
+            }
+            break;
         case OPT_HELP: help(); break;
         case 'V':
             printf(PROG " %s (libsrc %s)\n", LIBSRC_VERSION_STRING, bs_version());
@@ -338,11 +387,27 @@ int main(int argc, char **argv)
         cfg.out_dev = ost.st_dev;
         cfg.out_ino = ost.st_ino;
     }
-    if (searcher_init(&r.w, &cfg, &r.quit) < 0) {
+    /* One file alone gains nothing from a pool, and its output would be
+     * copied once more on its way out. */
+    int one_file = nops == 0 ? !wcfg.recursive : nops == 1 && !cfg.with_fname;
+    r.nthreads = threads > 0 ? threads : one_file ? 1 : cores();
+    if (r.nthreads > 256)
+        r.nthreads = 256;
+    /* one more searcher for standard input, searched by the walk's thread */
+    int nsearchers = r.nthreads + 1;
+    r.w = calloc((size_t)nsearchers, sizeof *r.w);
+    void **workers = calloc((size_t)nsearchers, sizeof *workers);
+    int ok = r.w && workers;
+    for (int i = 0; ok && i < nsearchers; i++) {
+        ok = searcher_init(&r.w[i], &cfg, &r.quit) == 0;
+        workers[i] = &r.w[i];
+    }
+    if (ok)
+        r.pool = pool_new(r.nthreads, sort_files, &r.out, pool_search, workers, &r.quit);
+    if (!r.pool) {
         fprintf(stderr, PROG ": out of memory\n");
         return 2;
     }
-    r.w.out = &r.out;
     wcfg.dec = &cfg.dec;
     wcfg.no_messages = cfg.no_messages;
     struct walk_sink sink = {sink_file, sink_message, sink_stopped, &r};
@@ -350,19 +415,31 @@ int main(int argc, char **argv)
         walk_default(&wcfg, &sink);
     for (int i = optind; i < argc && !atomic_load(&r.quit); i++)
         walk_operand(&wcfg, argv[i], &sink);
+    pool_finish(r.pool);
     out_flush(&r.out);
-    int quit = atomic_load(&r.quit);
-    if (r.out.err && !quit) {
+    int any_error = r.walk_error, any_selected = 0;
+    for (int i = 0; i < nsearchers; i++) {
+        any_error |= r.w[i].any_error;
+        any_selected |= r.w[i].any_selected;
+        searcher_free(&r.w[i]);
+    }
+    free(r.w);
+    free(workers);
+    if (r.out_of_memory) {
+        fprintf(stderr, PROG ": out of memory\n");
+        any_error = 1;
+    }
+    int found = cfg.quiet && any_selected;   /* -q: the answer is known */
+    if (r.out.err && !found) {
         if (r.out.err != EPIPE)
             fprintf(stderr, PROG ": write error: %s\n", strerror(r.out.err));
-        r.w.any_error = 1;
+        any_error = 1;
     }
-    searcher_free(&r.w);
     out_free(&r.out);
     matcher_free(&cfg.m);
     search_cfg_free(&cfg);
     walk_cfg_free(&wcfg);
-    if (quit)
+    if (found)
         return 0;
-    return r.w.any_error ? 2 : r.w.any_selected ? 0 : 1;
+    return any_error ? 2 : any_selected ? 0 : 1;
 }
