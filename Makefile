@@ -46,7 +46,7 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 LIB_SRC := $(wildcard libsrc/*.c) $(wildcard transforms/*.c)
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
 CLI_COMMON := cli/matcher.c cli/scan.c cli/output.c cli/decode.c
-SRCGREP_OBJ := $(patsubst %.c,$(B)/obj/%.o,cli/srcgrep.c cli/search.c cli/walk.c cli/pool.c)
+SRCGREP_OBJ := $(patsubst %.c,$(B)/obj/%.o,cli/srcgrep.c cli/search.c cli/walk.c cli/pool.c cli/json.c)
 CLI_COMMON_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_COMMON))
 HDRS := $(wildcard libsrc/*.h) $(wildcard cli/*.h) $(wildcard transforms/*.h)
 

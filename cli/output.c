@@ -118,6 +118,7 @@ static int grow(struct out *o, size_t n)
 
 void out_add(struct out *o, const void *p, size_t n)
 {
+    o->total += n;
     if (o->len + n > o->cap) {
         if (o->may_write && !o->may_write(o, 1)) {
             /* held back: the pool lets the buffer grow */
@@ -162,9 +163,10 @@ void out_add(struct out *o, const void *p, size_t n)
 
 void out_byte(struct out *o, char c)
 {
-    if (o->len < o->cap)
+    if (o->len < o->cap) {
         o->buf[o->len++] = c;
-    else
+        o->total++;
+    } else
         out_add(o, &c, 1);
 }
 

@@ -20,6 +20,7 @@ struct out {
     char *buf;
     size_t len, cap;
     int err;      /* errno of the first failed write, 0 if none */
+    unsigned long long total;   /* bytes ever added */
     /* When set: asked whether the buffer may be written out now (`wait`:
      * the caller would rather wait than grow the buffer); returns 1 if so,
      * 0 to keep it in memory.  NULL: always written. */

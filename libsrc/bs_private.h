@@ -81,7 +81,10 @@ struct bs_layer {
     int eof;          /* read() returned BS_END */
     int status;       /* sticky negative status, 0 if none */
     size_t last_avail;/* size of the last window handed out, for consume */
-    uint64_t consumed;
+    /* atomic: --stats and the like read it from the reader's thread while
+     * a readahead thread below moves it (consumed once per window, so the
+     * atomic add costs nothing that shows) */
+    _Atomic uint64_t consumed;
     uint64_t produced;   /* bytes read() has returned, for the budget */
     int threaded;        /* the layer decodes on threads of its own */
     const char *arg;     /* during init only: bs_layer_add_arg's argument */
@@ -105,7 +108,7 @@ struct byte_source {
     uint64_t decoded_past;
     /* input read at offsets (a zip by its directory), not consumed, which
      * the budget counts with the base's consumed bytes */
-    uint64_t input_at;
+    _Atomic uint64_t input_at;
     char display[BS_NAMEMAX + 1024];   /* bs_display_name's buffer */
 };
 

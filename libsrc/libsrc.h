@@ -238,6 +238,13 @@ BS_API int bs_layer_count(const byte_source *s);
 BS_API const char *bs_layer_name(const byte_source *s, int i);
 BS_API const char *bs_layer_label(const byte_source *s, int i);
 
+/* The bytes layer i has handed on so far: to the layer above it, or for
+ * the top layer to the reader.  For the base (i = 0) this is the input
+ * read, counting what a container reads at offsets (a zip read by its
+ * directory).  It may be read at any time from the reader's thread, also
+ * while a readahead thread moves it.  0 past the end. */
+BS_API uint64_t bs_layer_bytes(const byte_source *s, int i);
+
 /* Whether the base is a memory mapping (1) or not (0): the rule's choice. */
 BS_API int bs_is_mapped(const byte_source *s);
 

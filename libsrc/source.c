@@ -653,6 +653,13 @@ const char *bs_layer_label(const byte_source *s, int i)
     return s && i >= 0 && i < s->nlayers ? s->layers[i]->label : NULL;
 }
 
+uint64_t bs_layer_bytes(const byte_source *s, int i)
+{
+    if (!s || i < 0 || i >= s->nlayers)
+        return 0;
+    return s->layers[i]->consumed + (i == 0 ? s->input_at : 0);
+}
+
 int bs_is_mapped(const byte_source *s)
 {
     return s && s->map != NULL;
