@@ -242,6 +242,15 @@ install: all $(B)/libsrc.pc
 	install -m 644 $(B)/libsrc.pc $(DESTDIR)$(PKGDIR)/
 	install -m 644 man/srcgrep.1 man/srccat.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/libsrc.3 $(DESTDIR)$(MANDIR)/man3/
+	bash=$(DESTDIR)$(or $(BASHCOMPDIR),$(PREFIX)/share/bash-completion/completions); \
+	zsh=$(DESTDIR)$(or $(ZSHCOMPDIR),$(PREFIX)/share/zsh/site-functions); \
+	fish=$(DESTDIR)$(or $(FISHCOMPDIR),$(PREFIX)/share/fish/vendor_completions.d); \
+	install -d "$$bash" "$$zsh" "$$fish" && \
+	for p in srcgrep srccat; do \
+	  install -m 644 completions/$$p.bash "$$bash/$$p" && \
+	  install -m 644 completions/_$$p "$$zsh/_$$p" && \
+	  install -m 644 completions/$$p.fish "$$fish/$$p.fish" || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/srcgrep $(DESTDIR)$(BINDIR)/srccat \
@@ -249,6 +258,11 @@ uninstall:
 	  $(DESTDIR)$(INCDIR)/libsrc.h $(DESTDIR)$(PKGDIR)/libsrc.pc \
 	  $(DESTDIR)$(MANDIR)/man1/srcgrep.1 $(DESTDIR)$(MANDIR)/man1/srccat.1 \
 	  $(DESTDIR)$(MANDIR)/man3/libsrc.3
+	bash=$(DESTDIR)$(or $(BASHCOMPDIR),$(PREFIX)/share/bash-completion/completions); \
+	zsh=$(DESTDIR)$(or $(ZSHCOMPDIR),$(PREFIX)/share/zsh/site-functions); \
+	fish=$(DESTDIR)$(or $(FISHCOMPDIR),$(PREFIX)/share/fish/vendor_completions.d); \
+	rm -f "$$bash/srcgrep" "$$bash/srccat" "$$zsh/_srcgrep" "$$zsh/_srccat" \
+	  "$$fish/srcgrep.fish" "$$fish/srccat.fish"
 
 clean:
 	rm -rf build

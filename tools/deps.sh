@@ -40,6 +40,12 @@ check)
     want_cmd unzip unzip
     # python3's zipfile makes the zips of every method the tests read
     want_cmd python3 python3-minimal
+    # --json is compared with ripgrep's, field by field
+    want_cmd rg ripgrep
+    # the completions are tried in the shells they are for
+    want_cmd bash bash
+    want_cmd zsh zsh
+    want_cmd fish fish
     # the sanitizer run needs the compiler's runtime libraries
     [ -n "$(cc -print-file-name=libasan.so 2>/dev/null | grep /)" ] || need="$need libasan8"
     ;;
