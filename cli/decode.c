@@ -3,6 +3,7 @@
 #include "decode.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,72 @@ static long parse_int(const char *arg, long lo, long hi, const char *prog, const
     return v;
 }
 
+static void out_of_memory(const char *prog)
+{
+    fprintf(stderr, "%s: out of memory\n", prog);
+    exit(2);
+}
+
+static void add_glob(struct decode_cfg *d, const char *glob, int include, const char *prog)
+{
+    struct decode_glob *g = realloc(d->globs, (d->nglobs + 1) * sizeof *g);
+    if (!g)
+        out_of_memory(prog);
+    d->globs = g;
+    g[d->nglobs].glob = glob;
+    g[d->nglobs++].include = include;
+}
+
+/* --exclude-from: each line of the file is a glob, as grep reads it:
+ * trailing white space is not part of it (a file with CRLF line ends
+ * works), and blank lines are none.  The file's text is kept: the globs
+ * point into it. */
+static void read_exclude_from(struct decode_cfg *d, const char *file, const char *prog)
+{
+    int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY) : 0;
+    char *text = NULL;
+    size_t n = 0, cap = 0;
+    ssize_t got = 0;
+    if (fd >= 0) {
+        do {
+            n += (size_t)got;
+            if (cap - n < 4096) {
+                cap = cap ? cap * 2 : 8192;
+                char *nt = realloc(text, cap);
+                if (!nt)
+                    out_of_memory(prog);
+                text = nt;
+            }
+            /* one byte is kept for the last line's terminator */
+            while ((got = read(fd, text + n, cap - n - 1)) < 0 && errno == EINTR)
+                ;
+        } while (got > 0);
+    }
+    if (fd < 0 || got < 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, file, strerror(errno));
+        exit(2);
+    }
+    if (fd > 0)
+        close(fd);
+    char **nt = realloc(d->texts, (d->ntexts + 1) * sizeof *nt);
+    if (!nt)
+        out_of_memory(prog);
+    d->texts = nt;
+    d->texts[d->ntexts++] = text;
+    text[n] = '\n';
+    for (char *line = text, *end = text + n; line <= end;) {
+        char *nl = memchr(line, '\n', (size_t)(end + 1 - line));
+        char *e = nl;
+        while (e > line && e[-1] && strchr(" \t\v\f\r", e[-1]))
+            e--;
+        if (e > line) {
+            *e = 0;
+            add_glob(d, line, 0, prog);
+        }
+        line = nl + 1;
+    }
+}
+
 int decode_option(struct decode_cfg *d, int opt, const char *arg, const char *prog)
 {
     switch (opt) {
@@ -79,17 +146,12 @@ int decode_option(struct decode_cfg *d, int opt, const char *arg, const char *pr
     case DECODE_OPT_MMAP: d->bopt.mmap_mode = BS_MMAP_ALWAYS; return 1;
     case DECODE_OPT_NO_MMAP: d->bopt.mmap_mode = BS_MMAP_NEVER; return 1;
     case DECODE_OPT_INCLUDE:
-    case DECODE_OPT_EXCLUDE: {
-        struct decode_glob *g = realloc(d->globs, (d->nglobs + 1) * sizeof *g);
-        if (!g) {
-            fprintf(stderr, "%s: out of memory\n", prog);
-            exit(2);
-        }
-        d->globs = g;
-        g[d->nglobs].glob = arg;   /* argv outlives the run */
-        g[d->nglobs++].include = opt == DECODE_OPT_INCLUDE;
+    case DECODE_OPT_EXCLUDE:
+        add_glob(d, arg, opt == DECODE_OPT_INCLUDE, prog);   /* argv outlives the run */
         return 1;
-    }
+    case DECODE_OPT_EXCLUDE_FROM:
+        read_exclude_from(d, arg, prog);
+        return 1;
     case DECODE_OPT_ZIP_MAX_ENTRIES:
         d->bopt.zip_max_entries = (uint64_t)parse_int(arg, 0, 1L << 40, prog, "entry limit");
         return 1;
@@ -147,28 +209,43 @@ int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin)
     return detect(d, s);
 }
 
-static int glob_matches(const char *glob, const char *name)
+static int glob_matches(const char *glob, const char *name, int anchored)
 {
     if (fnmatch(glob, name, 0) == 0)
         return 1;
-    for (const char *p = strchr(name, '/'); p; p = strchr(p + 1, '/'))
+    for (const char *p = anchored ? NULL : strchr(name, '/'); p; p = strchr(p + 1, '/'))
         if (p[1] && p[1] != '/' && fnmatch(glob, p + 1, 0) == 0)
             return 1;
     return 0;
 }
 
-int decode_selected(const struct decode_cfg *d, const char *name)
+static int selected(const struct decode_cfg *d, const char *name, int anchored)
 {
-    if (!d->nglobs)
+    if (!d || !d->nglobs)
         return 1;
     for (size_t i = d->nglobs; i-- > 0;)
-        if (glob_matches(d->globs[i].glob, name))
+        if (glob_matches(d->globs[i].glob, name, anchored))
             return d->globs[i].include;
     return !d->globs[0].include;
 }
 
+int decode_selected(const struct decode_cfg *d, const char *name)
+{
+    return selected(d, name, 0);
+}
+
+int decode_selected_base(const struct decode_cfg *d, const char *base)
+{
+    return selected(d, base, 1);
+}
+
 void decode_cfg_free(struct decode_cfg *d)
 {
+    for (size_t i = 0; i < d->ntexts; i++)
+        free(d->texts[i]);
+    free(d->texts);
+    d->texts = NULL;
+    d->ntexts = 0;
     free(d->globs);
     d->globs = NULL;
     d->nglobs = 0;

@@ -16,8 +16,10 @@ struct decode_cfg {
     int raw;          /* --raw: bytes as stored, no layer detection */
     int max_layers;   /* --max-layers */
     int no_readahead; /* only the chain is wanted: no decoding thread */
-    struct decode_glob *globs;   /* --include and --exclude, in order */
+    struct decode_glob *globs;   /* --include, --exclude and --exclude-from, in order */
     size_t nglobs;
+    char **texts;     /* the --exclude-from files, which globs point into */
+    size_t ntexts;
 };
 
 enum {
@@ -33,7 +35,8 @@ enum {
     DECODE_OPT_NO_GUESS,
     DECODE_OPT_ZIP_MAX_ENTRIES,
     DECODE_OPT_INCLUDE,
-    DECODE_OPT_EXCLUDE
+    DECODE_OPT_EXCLUDE,
+    DECODE_OPT_EXCLUDE_FROM
 };
 
 /* getopt_long entries for the options above, for a program's table. */
@@ -50,7 +53,8 @@ enum {
     {"no-utf16-guess", no_argument, 0, DECODE_OPT_NO_GUESS},             \
     {"zip-max-entries", required_argument, 0, DECODE_OPT_ZIP_MAX_ENTRIES}, \
     {"include", required_argument, 0, DECODE_OPT_INCLUDE},               \
-    {"exclude", required_argument, 0, DECODE_OPT_EXCLUDE}
+    {"exclude", required_argument, 0, DECODE_OPT_EXCLUDE},               \
+    {"exclude-from", required_argument, 0, DECODE_OPT_EXCLUDE_FROM}
 
 /* The --help lines for them. */
 #define DECODE_HELP                                                                  \
@@ -67,7 +71,8 @@ enum {
     "      --no-utf16-guess      only a BOM makes text UTF-16\n"                   \
     "      --zip-max-entries=N   entries a zip may list (default 1048576; 0: any)\n" \
     "      --include=GLOB        only archive members (srcgrep: and files) so named\n" \
-    "      --exclude=GLOB        skip archive members (srcgrep: and files) so named\n"
+    "      --exclude=GLOB        skip archive members (srcgrep: and files) so named\n" \
+    "      --exclude-from=FILE   --exclude each glob in FILE, one per line\n"
 
 void decode_cfg_init(struct decode_cfg *d);
 
@@ -106,11 +111,16 @@ void decode_walk(const struct decode_cfg *d, byte_source *s, const char *shown, 
                  const struct decode_walk *w);
 
 /* Whether a file or an archive member named `name` is selected by
- * --include and --exclude, as GNU grep decides for files:
+ * --include, --exclude and --exclude-from, as GNU grep decides for files:
  * the last GLOB that matches wins; when none matches, the name is
  * selected unless the first of them is an --include.  A GLOB matches the
- * base name, the whole name, or any part of it that follows a '/'. */
+ * whole name, or any part of it that follows a '/' (so the base name).
+ * d NULL selects everything. */
 int decode_selected(const struct decode_cfg *d, const char *name);
+
+/* The same for the base name of a file met while recursing, which a GLOB
+ * must match whole, as in grep. */
+int decode_selected_base(const struct decode_cfg *d, const char *base);
 
 /* Frees what decode_option kept. */
 void decode_cfg_free(struct decode_cfg *d);

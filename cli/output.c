@@ -118,6 +118,8 @@ static int grow(struct out *o, size_t n)
 
 void out_add(struct out *o, const void *p, size_t n)
 {
+    if (n == 0)
+        return;   /* p may be NULL then */
     o->total += n;
     if (o->len + n > o->cap) {
         if (o->may_write && !o->may_write(o, 1)) {

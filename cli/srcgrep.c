@@ -48,6 +48,9 @@ static void sink_message(void *ctx, const char *text, int error)
     char line[4200];
     snprintf(line, sizeof line, PROG ": %s", text);
     r->walk_error |= error;
+    /* -s: the status still tells */
+    if (r->cfg->no_messages)
+        return;
     if (pool_message(r->pool, line) < 0)
         r->out_of_memory = 1;
 }
@@ -118,6 +121,7 @@ static void help(void)
            "  -r, --recursive           search directories (symlinks only when named)\n"
            "  -R, --dereference-recursive  likewise, following all symlinks\n"
            "  -a, --text                search binary files as text\n"
+           WALK_HELP
            "\n"
            "Decoding (gzip, xz, zstd, bzip2, lz4 and UTF-16/32 with a BOM are found by\n"
            "content, and converted to UTF-8 text):\n"

@@ -36,7 +36,7 @@ _srccat_args()
     local opt=$1 val=$2 prefix=${3-} v i
     COMPREPLY=()
     case $opt in
-    "")
+    "" | --exclude-from)
         if declare -F _filedir >/dev/null; then
             local cur=$val
             _filedir
@@ -64,7 +64,7 @@ _srccat()
     local opts='-V --layers --list --raw --max-layers= --decode-limit=
         --decode-ratio= --xz-memlimit= --zstd-window-log-max= --mmap
         --no-mmap --encoding= --no-utf16-guess --zip-max-entries= --include=
-        --exclude= --help --version'
+        --exclude= --exclude-from= --help --version'
     local cur=${COMP_WORDS[COMP_CWORD]} prev= prev2= w i ended=0 takes=
     ((COMP_CWORD >= 1)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
     ((COMP_CWORD >= 2)) && prev2=${COMP_WORDS[COMP_CWORD - 2]}
