@@ -275,6 +275,15 @@ static void join_patterns(struct sbuf *body, char **pats, const size_t *lens, si
         sb_str(body, "(*FAIL)");   /* -f /dev/null: no pattern, no match */
 }
 
+/* Set by -z before the patterns are compiled: srcgrep's main builds the
+ * matcher_opts, and the option reaches the search module only. */
+static int records_mode;
+
+void matcher_null_data(int on)
+{
+    records_mode = on;
+}
+
 int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t npat,
                     const struct matcher_opts *o, char *err, size_t errlen)
 {
@@ -308,8 +317,10 @@ int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t n
          * newline: ALT_CIRCUMFLEX lets ^ match there too.  A pattern matched
          * only on lines alone gets GNU grep's own options instead, which
          * differ from these where the pattern makes another character a
-         * newline.  Names may repeat from one pattern to the next. */
-        m->each_line = needs_each_line(body.p ? body.p : "", body.n);
+         * newline.  Records of -z are always matched alone, as grep -z
+         * matches them: ^ and $ at their ends only, newlines inside being
+         * text.  Names may repeat from one pattern to the next. */
+        m->each_line = needs_each_line(body.p ? body.p : "", body.n) || o->null_data || records_mode;
         uint32_t flags = m->each_line ? PCRE2_DOLLAR_ENDONLY : PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX;
         if (o->icase)
             flags |= PCRE2_CASELESS;
@@ -377,7 +388,9 @@ int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t n
                 whole = 0;
             n = bestlen;
         }
-        if (n > 0 && memchr(lit + off, '\n', n) == NULL &&
+        /* the prefilter looks for the literal inside one line or record */
+        char eol = o->null_data || records_mode ? 0 : '\n';
+        if (n > 0 && memchr(lit + off, eol, n) == NULL &&
             literal_init(&m->lit, (unsigned char *)lit + off, n, o->icase) == 0) {
             m->has_lit = 1;
             m->lit_exact = whole && !o->word && !o->line;
@@ -436,29 +449,64 @@ static int pmatch(const struct matcher *m, struct match_state *ms, const unsigne
     return 1;
 }
 
-size_t matcher_line_end(const unsigned char *buf, size_t len, size_t pos, int nul_eol)
+/* The first '\n' or NUL at or after pos, or len.  Looked for in blocks
+ * that double in size from one that holds most lines of text, so that a
+ * line costs time in proportion to its length: a search for '\n' over the
+ * rest of the window, then for NUL within the line, would cost the whole
+ * window for every line of a run of NULs. */
+static size_t split_end(const unsigned char *buf, size_t len, size_t pos)
 {
-    const unsigned char *q = memchr(buf + pos, '\n', len - pos);
-    size_t e = q ? (size_t)(q - buf) : len;
-    if (nul_eol) {
-        const unsigned char *z = memchr(buf + pos, 0, e - pos);
+    for (size_t step = 256; pos < len; step *= 2) {
+        size_t n = len - pos < step ? len - pos : step;
+        const unsigned char *q = memchr(buf + pos, '\n', n);
+        const unsigned char *z = memchr(buf + pos, 0, q ? (size_t)(q - buf) - pos : n);
         if (z)
-            e = (size_t)(z - buf);
+            return (size_t)(z - buf);
+        if (q)
+            return (size_t)(q - buf);
+        pos += n;
     }
-    return e;
+    return len;
 }
 
-/* The start of the line holding pos, no earlier than from. */
-static size_t line_start(const unsigned char *buf, size_t from, size_t pos, int nul_eol)
+/* The line holding pos in a window where NUL ends lines too: [*s, *e),
+ * no earlier than from.  Returns whether a NUL ends it on either side (the
+ * newline-ended line around it holds one).  A line of text costs three
+ * scans, as it would without NULs in mind. */
+static int split_line(const unsigned char *buf, size_t len, size_t from, size_t pos, size_t *s,
+                      size_t *e)
 {
     const unsigned char *q = memrchr(buf + from, '\n', pos - from);
-    size_t s = q ? (size_t)(q - buf) + 1 : from;
-    if (nul_eol) {
-        const unsigned char *z = memrchr(buf + s, 0, pos - s);
-        if (z)
-            s = (size_t)(z - buf) + 1;
+    size_t ls = q ? (size_t)(q - buf) + 1 : from;
+    size_t n = len - pos < 256 ? len - pos : 256;
+    q = memchr(buf + pos, '\n', n);
+    if (q && !memchr(buf + ls, 0, (size_t)(q - buf) - ls)) {
+        *s = ls;
+        *e = (size_t)(q - buf);
+        return 0;
     }
-    return s;
+    /* a long line, or one a NUL cuts */
+    *e = split_end(buf, len, pos);
+    const unsigned char *z = memrchr(buf + ls, 0, pos - ls);
+    *s = z ? (size_t)(z - buf) + 1 : ls;
+    return z || (*e < len && buf[*e] == 0);
+}
+
+size_t matcher_line_end(const unsigned char *buf, size_t len, size_t pos, int nul_eol)
+{
+    if (nul_eol == MATCH_NUL_TEXT || nul_eol == MATCH_NUL_RECORDS) {
+        const unsigned char *q = memchr(buf + pos, nul_eol ? 0 : '\n', len - pos);
+        return q ? (size_t)(q - buf) : len;
+    }
+    return split_end(buf, len, pos);
+}
+
+/* The start of the line holding pos, no earlier than from: a newline
+ * (or, for records, a NUL) before it. */
+static size_t line_start(const unsigned char *buf, size_t from, size_t pos, int nul_eol)
+{
+    const unsigned char *q = memrchr(buf + from, nul_eol == MATCH_NUL_RECORDS ? 0 : '\n', pos - from);
+    return q ? (size_t)(q - buf) + 1 : from;
 }
 
 /* Every line matched alone: for patterns whose anchors must see NUL line
@@ -486,7 +534,7 @@ int matcher_next_line(const struct matcher *m, struct match_state *ms, const uns
 {
     /* with a literal, every line that holds it is matched alone below */
     if (nul_eol == MATCH_NUL_EACH || (m->each_line && !m->has_lit))
-        return next_line_each(m, ms, buf, len, from, nul_eol != MATCH_NUL_TEXT, ls, le);
+        return next_line_each(m, ms, buf, len, from, nul_eol, ls, le);
     while (from <= len) {
         size_t a, b = 0, s, e;
         int sure;   /* the window match holds for the line as it is */
@@ -502,16 +550,17 @@ int matcher_next_line(const struct matcher *m, struct match_state *ms, const uns
                 return rc;
             sure = 1;   /* each_line patterns never get here */
         }
-        s = line_start(buf, from, a, 0);
-        e = matcher_line_end(buf, len, a, 0);
-        sure = sure && b <= e;
-        /* A line holding a NUL is split there (the file is binary from its
-         * first NUL, and these bytes are past it); the piece holding the
-         * match decides alone. */
-        if (nul_eol && memchr(buf + s, 0, e - s)) {
-            s = line_start(buf, s, a, 1);
-            e = matcher_line_end(buf, len, a, 1);
+        /* Records (-z) end at NUL alone.  A line holding a NUL is split
+         * there (the file is binary from its first NUL, and these bytes
+         * are past it); the piece holding the match decides alone. */
+        if (nul_eol == MATCH_NUL_TEXT || nul_eol == MATCH_NUL_RECORDS) {
+            s = line_start(buf, from, a, nul_eol);
+            e = matcher_line_end(buf, len, a, nul_eol);
+            sure = sure && b <= e;
+        } else if (split_line(buf, len, from, a, &s, &e)) {
             sure = 0;
+        } else {
+            sure = sure && b <= e;
         }
         if (!sure) {
             /* Decide on the line alone: a match that ran past its end, a

@@ -15,6 +15,7 @@ struct matcher_opts {
     int word;       /* -w */
     int line;       /* -x */
     int utf;        /* patterns and text are UTF-8 (a UTF-8 locale) */
+    int null_data;  /* -z: records end at NUL, newlines are text */
 };
 
 struct matcher {
@@ -46,23 +47,31 @@ void match_state_free(struct match_state *ms);
 /* How NUL bytes count in matcher_next_line and matcher_line_end: as text
  * (-a), as line ends within lines that hold one (a binary file), or, for
  * anchored patterns without a literal in a window holding a NUL, as line
- * ends found by matching every line alone. */
-enum { MATCH_NUL_TEXT = 0, MATCH_NUL_SPLIT = 1, MATCH_NUL_EACH = 2 };
+ * ends found by matching every line alone; or, under -z, as the only
+ * record terminator (newlines are then text), for a matcher compiled with
+ * null_data. */
+enum { MATCH_NUL_TEXT = 0, MATCH_NUL_SPLIT = 1, MATCH_NUL_EACH = 2, MATCH_NUL_RECORDS = 3 };
+
+/* Makes every later matcher_compile behave as if o->null_data were set:
+ * for -z, which the search module's options see but not the caller that
+ * fills matcher_opts. */
+void matcher_null_data(int on);
 
 /* Finds the first line at or after `from` (a line start) in buf[0..len)
  * that holds a match.  Lines end at '\n' and, unless nul_eol is
- * MATCH_NUL_TEXT, at NUL.  Returns 1 with [*ls, *le) the line (le at its
- * terminator or len), 0 if no line matches, -1 on a matching error
- * (message in ms->err). */
+ * MATCH_NUL_TEXT, at NUL; under MATCH_NUL_RECORDS at NUL only.  Returns
+ * 1 with [*ls, *le) the line (le at its terminator or len), 0 if no line
+ * matches, -1 on a matching error (message in ms->err). */
 int matcher_next_line(const struct matcher *m, struct match_state *ms, const unsigned char *buf,
                       size_t len, size_t from, int nul_eol, size_t *ls, size_t *le);
 
 /* The end of the line starting at or holding pos: the next '\n' (or NUL,
- * unless nul_eol is MATCH_NUL_TEXT), or len. */
+ * unless nul_eol is MATCH_NUL_TEXT; NUL alone for MATCH_NUL_RECORDS), or
+ * len. */
 size_t matcher_line_end(const unsigned char *buf, size_t len, size_t pos, int nul_eol);
 
 /* Finds the first match at or after `off` within one line line[0..n), for
- * -o.  Returns 1 with [*ms_, *me) the match, 0 if none, -1 on error. */
+ * -o and colors.  Returns 1 with [*ms_, *me) the match, 0 if none, -1 on error. */
 int matcher_in_line(const struct matcher *m, struct match_state *ms, const unsigned char *line,
                     size_t n, size_t off, size_t *mstart, size_t *mend);
 

@@ -17,6 +17,16 @@
 
 enum list_mode { LIST_NONE, LIST_MATCHING, LIST_NONMATCHING };
 
+/* GREP_COLORS' capabilities: SGR parameters ("01;31"), "" for none.  With
+ * colors off every one is "". */
+struct search_colors {
+    const char *ms, *mc;     /* matched text in selected, in context lines */
+    const char *sl, *cx;     /* the rest of selected, of context lines */
+    const char *fn, *ln, *bn, *se;   /* file name, line number, byte offset, separator */
+    int rv;                  /* with -v, sl and cx trade places */
+    int ne;                  /* no "erase to end of line" after each SGR */
+};
+
 struct search_cfg {
     struct matcher m;
     int invert, count, lineno, byteoff, only, quiet, no_messages, text;
@@ -31,12 +41,75 @@ struct search_cfg {
     dev_t out_dev;
     ino_t out_ino;
     struct decode_cfg dec;
+
+    /* Context: -B and -A (-1: not given), -C and -NUM (-1: not given);
+     * search_cfg_finish resolves before and after, and context says
+     * whether any was given (even 0: groups are then separated). */
+    long long before, after, context_len;
+    int context;
+    const char *group_sep;   /* "--", --group-separator; NULL: none */
+    int color;               /* --color: 0 never, 1 always, 2 auto (until finish) */
+    struct search_colors col;
+    char *colors_copy;       /* GREP_COLORS, cut into col's strings */
+    int null_name;           /* -Z: NUL after file names */
+    unsigned char eol;       /* '\n', or NUL for -z */
+    int initial_tab;         /* -T */
+    int column;              /* --column: column of the first match */
+    int vimgrep;             /* --vimgrep: a line of output per match */
+    int line_buffered;
+    int without_match;       /* -I, --binary-files=without-match */
+    /* -NUM: the digits so far and where getopt was after the last one */
+    char digits[32];
+    int ndigits, digit_optind, last_was_digit;
 };
 
 /* Long options of the search (output, context, color, binary files), for
  * getopt_long; their values start at 1100. */
-enum { SEARCH_OPT_FIRST = 1100 };
-#define SEARCH_LONG_OPTIONS {"null", no_argument, 0, 'Z'}
+enum {
+    SEARCH_OPT_FIRST = 1100,
+    SEARCH_OPT_GROUP_SEP = SEARCH_OPT_FIRST,
+    SEARCH_OPT_NO_GROUP_SEP,
+    SEARCH_OPT_COLOR,
+    SEARCH_OPT_BINARY_FILES,
+    SEARCH_OPT_LINE_BUFFERED,
+    SEARCH_OPT_COLUMN,
+    SEARCH_OPT_VIMGREP,
+};
+#define SEARCH_LONG_OPTIONS                                                             \
+    {"null", no_argument, 0, 'Z'},                                                      \
+    {"null-data", no_argument, 0, 'z'},                                                 \
+    {"initial-tab", no_argument, 0, 'T'},                                               \
+    {"binary", no_argument, 0, 'U'},                                                    \
+    {"after-context", required_argument, 0, 'A'},                                       \
+    {"before-context", required_argument, 0, 'B'},                                      \
+    {"context", required_argument, 0, 'C'},                                             \
+    {"group-separator", required_argument, 0, SEARCH_OPT_GROUP_SEP},                    \
+    {"no-group-separator", no_argument, 0, SEARCH_OPT_NO_GROUP_SEP},                    \
+    {"color", optional_argument, 0, SEARCH_OPT_COLOR},                                  \
+    {"colour", optional_argument, 0, SEARCH_OPT_COLOR},                                 \
+    {"binary-files", required_argument, 0, SEARCH_OPT_BINARY_FILES},                    \
+    {"line-buffered", no_argument, 0, SEARCH_OPT_LINE_BUFFERED},                        \
+    {"column", no_argument, 0, SEARCH_OPT_COLUMN},                                      \
+    {"vimgrep", no_argument, 0, SEARCH_OPT_VIMGREP}
+
+/* The --help lines for them (for the "Output:" part of the help). */
+#define SEARCH_HELP                                                                     \
+    "  -A, --after-context=NUM   print NUM lines of trailing context\n"                 \
+    "  -B, --before-context=NUM  print NUM lines of leading context\n"                  \
+    "  -C, --context=NUM, -NUM   print NUM lines of context on both sides\n"            \
+    "      --group-separator=SEP  print SEP between groups of lines (default --)\n"     \
+    "      --no-group-separator  print nothing between groups of lines\n"               \
+    "      --color[=WHEN]        color the output (also --colour): never, always,\n"    \
+    "                            or auto, on a terminal only (the default WHEN)\n"      \
+    "  -T, --initial-tab         align lines after a tab\n"                             \
+    "  -Z, --null                print a NUL after file names\n"                        \
+    "  -z, --null-data           lines end with NUL, in the input and the output\n"     \
+    "      --column              print the column of the first match (implies -n)\n"    \
+    "      --vimgrep             a line per match: FILE:LINE:COLUMN:TEXT\n"             \
+    "      --line-buffered       flush the output after every line\n"                   \
+    "      --binary-files=TYPE   binary, text or without-match\n"                       \
+    "  -I                        skip binary files (--binary-files=without-match)\n"    \
+    "  -U, --binary              accepted; no effect\n"
 
 /* Sets up c's defaults (before the options). */
 void search_cfg_init(struct search_cfg *c);
@@ -62,6 +135,7 @@ struct searcher {
     atomic_int *quit;        /* -q found its line, or output is closed: stop everything */
     int any_selected;
     int any_error;
+    int tab_width;           /* -T: digits of the file being searched (grep's rule) */
 };
 
 /* Prepares w for searching under cfg (quit is shared by all searchers);
