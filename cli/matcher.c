@@ -275,15 +275,6 @@ static void join_patterns(struct sbuf *body, char **pats, const size_t *lens, si
         sb_str(body, "(*FAIL)");   /* -f /dev/null: no pattern, no match */
 }
 
-/* Set by -z before the patterns are compiled: srcgrep's main builds the
- * matcher_opts, and the option reaches the search module only. */
-static int records_mode;
-
-void matcher_null_data(int on)
-{
-    records_mode = on;
-}
-
 int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t npat,
                     const struct matcher_opts *o, char *err, size_t errlen)
 {
@@ -320,7 +311,7 @@ int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t n
          * newline.  Records of -z are always matched alone, as grep -z
          * matches them: ^ and $ at their ends only, newlines inside being
          * text.  Names may repeat from one pattern to the next. */
-        m->each_line = needs_each_line(body.p ? body.p : "", body.n) || o->null_data || records_mode;
+        m->each_line = needs_each_line(body.p ? body.p : "", body.n) || o->null_data;
         uint32_t flags = m->each_line ? PCRE2_DOLLAR_ENDONLY : PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX;
         if (o->icase)
             flags |= PCRE2_CASELESS;
@@ -389,7 +380,7 @@ int matcher_compile(struct matcher *m, char **pats, const size_t *lens, size_t n
             n = bestlen;
         }
         /* the prefilter looks for the literal inside one line or record */
-        char eol = o->null_data || records_mode ? 0 : '\n';
+        char eol = o->null_data ? 0 : '\n';
         if (n > 0 && memchr(lit + off, eol, n) == NULL &&
             literal_init(&m->lit, (unsigned char *)lit + off, n, o->icase) == 0) {
             m->has_lit = 1;

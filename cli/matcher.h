@@ -52,11 +52,6 @@ void match_state_free(struct match_state *ms);
  * null_data. */
 enum { MATCH_NUL_TEXT = 0, MATCH_NUL_SPLIT = 1, MATCH_NUL_EACH = 2, MATCH_NUL_RECORDS = 3 };
 
-/* Makes every later matcher_compile behave as if o->null_data were set:
- * for -z, which the search module's options see but not the caller that
- * fills matcher_opts. */
-void matcher_null_data(int on);
-
 /* Finds the first line at or after `from` (a line start) in buf[0..len)
  * that holds a match.  Lines end at '\n' and, unless nul_eol is
  * MATCH_NUL_TEXT, at NUL; under MATCH_NUL_RECORDS at NUL only.  Returns

@@ -118,11 +118,14 @@ static int grow(struct out *o, size_t n)
 
 void out_add(struct out *o, const void *p, size_t n)
 {
-    if (n == 0)
-        return;   /* p may be NULL then */
+    if (n == 0 || o->discard)
+        return;   /* p may be NULL when n is 0 */
     o->total += n;
     if (o->len + n > o->cap) {
-        if (o->may_write && !o->may_write(o, 1)) {
+        int may = !o->may_write || o->may_write(o, 1);
+        if (o->discard)
+            return;
+        if (!may) {
             /* held back: the pool lets the buffer grow */
             if (grow(o, n) < 0)
                 return;
@@ -190,7 +193,10 @@ void out_u64(struct out *o, unsigned long long v)
 
 void out_msg(struct out *o, const char *text)
 {
-    if (!o->may_write || o->may_write(o, 0)) {
+    int may = !o->may_write || o->may_write(o, 0);
+    if (o->discard)
+        return;
+    if (may) {
         if (o->to) {
             out_pass(o);
             out_msg(o->to, text);

@@ -21,10 +21,12 @@ struct out {
     size_t len, cap;
     int err;      /* errno of the first failed write, 0 if none */
     unsigned long long total;   /* bytes ever added */
-    /* When set: asked whether the buffer may be written out now (`wait`:
-     * the caller would rather wait than grow the buffer); returns 1 if so,
-     * 0 to keep it in memory.  NULL: always written. */
+    /* When set: asked whether the buffer may be written out now; returns
+     * 1 if so, 0 to keep it in memory.  `wait` 0: answer at once; 1: the
+     * buffer is full, and waiting is better than growing it past a bound;
+     * 2: wait for the answer to be 1.  NULL: always written. */
     int (*may_write)(struct out *o, int wait);
+    int discard;  /* what is added is dropped (set by may_write) */
     void *owner;  /* for may_write */
     /* When set, bytes and messages that may be written go on to this
      * output instead of to fd. */

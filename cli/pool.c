@@ -42,7 +42,7 @@ struct pool {
     struct job *owner;
     struct job *waiting;
     size_t outstanding;      /* submitted, not yet printed */
-    int ended;               /* a job that ended the run was printed */
+    atomic_int ended;        /* a job that ended the run was printed: drop the rest */
     size_t held;
 };
 
@@ -83,13 +83,21 @@ static int may_write(struct out *o, int wait)
 {
     struct job *j = o->owner;
     struct pool *p = j->pool;
+    if (atomic_load(&p->ended)) {
+        o->discard = 1;
+        out_reset(o);
+        return 1;
+    }
     if (atomic_load(&j->turn)) {
         check_shared(p);
         return 1;
     }
     pthread_mutex_lock(&p->lock);
     int yes = takes_turn(p, j);
-    if (!yes && wait) {
+    if (!yes && wait == 2) {
+        while (!(yes = takes_turn(p, j)) && !atomic_load(p->quit))
+            pthread_cond_wait(&p->turn, &p->lock);
+    } else if (!yes && wait) {
         /* the buffer doubles: may it, within the bound? */
         size_t more = o->cap ? o->cap : 64 << 10;
         if (p->held + more <= POOL_HELD_MAX) {
@@ -112,9 +120,10 @@ static int may_write(struct out *o, int wait)
  * it. */
 static void print_job(struct pool *p, struct job *j)
 {
-    if (!p->shared->err && !p->ended)
+    if (!p->shared->err && !atomic_load(&p->ended))
         out_pass(&j->out);
-    p->ended |= j->ends_run;
+    if (j->ends_run)
+        atomic_store(&p->ended, 1);
     check_shared(p);
     job_free(j);
 }
@@ -178,7 +187,9 @@ static void job_done(struct pool *p, struct job *j)
 
 static void run_job(struct pool *p, void *worker, struct job *j)
 {
-    if (j->msg)
+    if (atomic_load(&p->ended))
+        ;   /* -q has its answer: nothing after it is wanted */
+    else if (j->msg)
         out_msg(&j->out, j->msg);
     else if (!atomic_load(p->quit))
         j->ends_run = p->search(worker, j->path, j->shown, &j->out);

@@ -507,18 +507,9 @@ static atomic_int run_used;
  * it will print.  The waits are at the start of a run only. */
 static int used_before(struct file *f)
 {
-    struct searcher *r = f->r;
-    struct out *o = r->out;
-    if (atomic_load(&run_used))
-        return 1;
-    if (o->may_write) {
-        long ns = 10000;
-        while (!o->may_write(o, 0) && !atomic_load(r->quit)) {
-            nanosleep(&(struct timespec){0, ns}, NULL);
-            if (ns < 1000000)
-                ns *= 2;
-        }
-    }
+    struct out *o = f->r->out;
+    if (!atomic_load(&run_used) && o->may_write)
+        o->may_write(o, 2);
     return atomic_load(&run_used);
 }
 
@@ -870,7 +861,12 @@ void search_path(struct searcher *r, const char *path, const char *shown)
     r->tab_width = tab_width(r->cfg, path);
     byte_source *s;
     int rc = decode_open(&r->cfg->dec, path, shown, &s);
-    if (rc < 0) {
+    struct stat sb;
+    if (rc < 0 && s && path && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        /* -d read: grep opens a directory and fails to read it, so -c
+         * still counts 0 lines in it and -L lists it */
+        search_source(r, s, shown, rc, r->cfg->with_fname);
+    } else if (rc < 0) {
         report(r, s, shown);
     } else {
         struct decode_walk w = {search_leaf, report_leaf, r};
@@ -962,7 +958,6 @@ int search_option(struct search_cfg *c, int opt, const char *arg, const char *pr
     case 'Z': c->null_name = 1; break;
     case 'z':
         c->eol = 0;
-        matcher_null_data(1);
         break;
     case 'T': c->initial_tab = 1; break;
     case 'U': break;   /* binary I/O: POSIX has no other kind */

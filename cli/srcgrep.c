@@ -336,6 +336,7 @@ int main(int argc, char **argv)
         add_patterns(&pl, p, strlen(p), 0);
     }
     search_cfg_finish(&cfg, PROG);
+    mo.null_data = cfg.eol == 0;   /* -z: records end at NUL */
     /* grep drops duplicate patterns: is what is left the empty pattern alone,
      * which matches every line, or nothing at all (-f /dev/null)? */
     int only_empty = pl.n > 0;
