@@ -83,6 +83,10 @@ struct file {
     int maxed;               /* -m reached: only trailing context is left to print */
     int stop;
     int failed;              /* message already printed */
+    uint64_t searched;       /* stream bytes searched so far */
+    /* --json */
+    int begun;               /* the begin message is out */
+    struct json_stats js;
 };
 
 
@@ -413,6 +417,66 @@ static void grep_end(struct file *f)
 
 static const struct printer grep_printer = {NULL, grep_line, grep_group_break, grep_end};
 
+/* ---- --json: ripgrep's messages ------------------------------------------------ */
+
+/* The line's matches, as rg lists them: empty ones too, except one where
+ * the previous match ended.  Returns their number (in r->spans). */
+static size_t json_spans(struct file *f, const struct line_ev *e)
+{
+    struct searcher *r = f->r;
+    size_t n = 0, off = 0, last = SIZE_MAX, a, b;
+    while (off <= e->len && line_match(f, e, off, &a, &b)) {
+        off = b > a ? b : a + 1;
+        if (b == a && a == last)
+            continue;
+        if (b == a && a == e->len && !e->has_eol)
+            break;   /* rg: not after a last line that has no terminator */
+        last = b;
+        if (n == r->nspans) {
+            size_t cap = r->nspans ? r->nspans * 2 : 16;
+            struct json_span *ns = realloc(r->spans, cap * sizeof *ns);
+            if (!ns)
+                break;
+            r->spans = ns;
+            r->nspans = cap;
+        }
+        r->spans[n].start = a;
+        r->spans[n++].end = b;
+    }
+    return n;
+}
+
+static int json_line_ev(struct file *f, const struct line_ev *e)
+{
+    struct out *o = f->r->out;
+    if (!f->begun) {
+        f->js.bytes_printed += json_begin(o, f->name, f->s);
+        f->begun = 1;
+    }
+    size_t n = e->matching ? json_spans(f, e) : 0;
+    f->js.bytes_printed += json_line(o, e->selected, f->name, e->text, e->len + (size_t)e->has_eol,
+                                     e->lineno, e->offset, f->r->spans, n);
+    if (e->selected) {
+        f->js.matched_lines++;
+        f->js.matches += n;
+    }
+    return 1;
+}
+
+static void json_group_break(struct file *f)
+{
+    (void)f;   /* rg's messages have none */
+}
+
+static void json_end_ev(struct file *f)
+{
+    if (!f->begun)
+        return;   /* as rg: a file without a match prints nothing */
+    json_end(f->r->out, f->name, f->s, -1, &f->js);
+}
+
+static const struct printer json_printer = {NULL, json_line_ev, json_group_break, json_end_ev};
+
 /* ---- the search ---------------------------------------------------------------- */
 
 /* The number of the line starting at window offset ls; lines are asked
@@ -711,6 +775,7 @@ static int search_fn(void *arg)
             if (e != SIZE_MAX && !f->stop) {
                 f->len = e;
                 search_lines(f, done, e + 1);
+                f->searched = f->base + e + 1;
             }
             return rc;
         }
@@ -741,7 +806,9 @@ static int search_fn(void *arg)
              * final NUL does, as a newline */
             f->len = p[n - 1] == c->eol || (p[n - 1] == 0 && f->nul_split) ? n - 1 : n;
         }
-        if (search_lines(f, done, chunk) < 0 || f->stop)
+        int src = search_lines(f, done, chunk);
+        f->searched = f->base + chunk;
+        if (src < 0 || f->stop)
             return 0;
         /* Keep the last lines before the window's end as leading context
          * for a line selected in the next one: at most -B lines, none
@@ -771,6 +838,56 @@ static int search_fn(void *arg)
 
 /* Searches s, whose layer detection returned `detected` (a failure there
  * counts as a file that failed before its first line). */
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Adds what the layers [from, to] of s handed on to the counts by kind
+ * (the readahead layer, which only moves bytes, left out). */
+static void count_layers(struct search_stats *st, const byte_source *s, int from, int to)
+{
+    for (int i = from; i <= to; i++) {
+        const char *kind = bs_layer_name(s, i);
+        if (!kind || !strcmp(kind, "readahead"))
+            continue;
+        int k = 0;
+        while (k < st->nkinds && strcmp(st->decoded[k].kind, kind))
+            k++;
+        if (k == st->nkinds) {
+            if (k == SEARCH_KINDS)
+                continue;
+            st->decoded[st->nkinds++].kind = kind;
+        }
+        st->decoded[k].bytes += bs_layer_bytes(s, i);
+    }
+}
+
+/* The counts of one text searched (a file read whole, or a member): its
+ * own layers, from the innermost container up, since a container's count
+ * starts again at each member.  The layers under the first container are
+ * counted once for the file, by search_path. */
+static void count_leaf(struct searcher *r, const struct file *f)
+{
+    struct search_stats *st = &r->st;
+    const byte_source *s = f->s;
+    int top = bs_layer_count(s) - 1, c = top;
+    while (c > 0 && !bs_layer_is_container(s, c))
+        c--;
+    if (strcmp(f->name, r->file_shown ? r->file_shown : f->name))
+        st->members++;
+    st->searches++;
+    st->searches_with_match += f->js.searches_with_match;
+    st->selected_lines += (uint64_t)f->selected;
+    st->matches += f->js.matches;
+    st->bytes_searched += f->js.bytes_searched;
+    st->bytes_printed += f->js.bytes_printed;
+    st->elapsed_ns += f->js.elapsed_ns;
+    count_layers(st, s, c > 0 ? c : 1, top);
+}
+
 static int search_source(struct searcher *r, byte_source *s, const char *name, int detected,
                          int with_fname)
 {
@@ -778,7 +895,7 @@ static int search_source(struct searcher *r, byte_source *s, const char *name, i
     struct file f = {0};
     f.r = r;
     f.c = c;
-    f.pr = &grep_printer;
+    f.pr = c->json ? &json_printer : &grep_printer;
     f.s = s;
     f.name = name;
     f.lineno = 1;
@@ -788,12 +905,20 @@ static int search_source(struct searcher *r, byte_source *s, const char *name, i
     f.print_ends = c->eol == 0 ? MATCH_NUL_RECORDS : MATCH_NUL_TEXT;
     if (f.pr->begin)
         f.pr->begin(&f);
+    uint64_t t0 = c->json ? now_ns() : 0;
     /* -m 0 -L lists every file without reading it */
     int rc = detected < 0 ? detected : c->max_count == 0 ? 0 : bs_guard(s, search_fn, &f);
     if (rc < 0 && !f.failed)
         report(r, s, name);
     if (f.selected)
         r->any_selected = 1;
+    if (c->json || c->stats) {
+        f.js.searches = 1;
+        f.js.searches_with_match = f.selected > 0;
+        f.js.bytes_searched = f.searched;
+        f.js.elapsed_ns = c->json ? now_ns() - t0 : 0;
+        count_leaf(r, &f);
+    }
     f.pr->end(&f);
     /* a terminal sees each file as soon as it is searched; a pipe or file
      * gets full buffers */
@@ -873,6 +998,17 @@ void search_path(struct searcher *r, const char *path, const char *shown)
         r->file_shown = shown;
         decode_walk(&r->cfg->dec, s, shown, decode_detect(&r->cfg->dec, s, path == NULL), &w);
         r->file_shown = NULL;
+        if (r->cfg->stats || r->cfg->json) {
+            /* the input, and the layers under the first container (those
+             * above it were counted member by member) */
+            int n = bs_layer_count(s), c = 1;
+            while (c < n && !bs_layer_is_container(s, c))
+                c++;
+            r->st.files++;
+            r->st.bytes_read += bs_layer_bytes(s, 0);
+            if (c < n)
+                count_layers(&r->st, s, 1, c - 1);
+        }
     }
     bs_close(s);
 }
@@ -887,6 +1023,8 @@ int searcher_init(struct searcher *w, const struct search_cfg *cfg, atomic_int *
 
 void searcher_free(struct searcher *w)
 {
+    free(w->spans);
+    w->spans = NULL;
     match_state_free(&w->ms);
 }
 
@@ -1004,6 +1142,8 @@ int search_option(struct search_cfg *c, int opt, const char *arg, const char *pr
     case SEARCH_OPT_LINE_BUFFERED: c->line_buffered = 1; break;
     case SEARCH_OPT_COLUMN: c->column = 1; break;
     case SEARCH_OPT_VIMGREP: c->vimgrep = 1; break;
+    case SEARCH_OPT_JSON: c->json = 1; break;
+    case SEARCH_OPT_STATS: c->stats = 1; break;
     default: return 0;
     }
     return 1;
@@ -1095,6 +1235,18 @@ void search_cfg_finish(struct search_cfg *c, const char *prog)
     }
     if (c->column)
         c->lineno = 1;
+    if (c->json) {
+        /* as rg: lines are counted, in JSON, not colored; its counts and
+         * lists of files are other outputs */
+        if (c->count || c->list) {
+            fprintf(stderr, "%s: --json cannot be used with -c, -l or -L\n", prog);
+            exit(2);
+        }
+        c->lineno = 1;
+        c->color = 0;
+        c->only = 0;
+        c->vimgrep = c->column = 0;
+    }
     if (c->color == 2)
         c->color = color_auto(c);
     struct search_colors *k = &c->col;
@@ -1119,4 +1271,49 @@ void search_cfg_free(struct search_cfg *c)
     free(c->colors_copy);
     c->colors_copy = NULL;
     decode_cfg_free(&c->dec);
+}
+
+void search_stats_add(struct search_stats *to, const struct search_stats *from)
+{
+    to->files += from->files;
+    to->members += from->members;
+    to->searches += from->searches;
+    to->searches_with_match += from->searches_with_match;
+    to->selected_lines += from->selected_lines;
+    to->matches += from->matches;
+    to->bytes_read += from->bytes_read;
+    to->bytes_searched += from->bytes_searched;
+    to->bytes_printed += from->bytes_printed;
+    to->elapsed_ns += from->elapsed_ns;
+    for (int i = 0; i < from->nkinds; i++) {
+        int k = 0;
+        while (k < to->nkinds && strcmp(to->decoded[k].kind, from->decoded[i].kind))
+            k++;
+        if (k == to->nkinds) {
+            if (k == SEARCH_KINDS)
+                continue;
+            to->decoded[to->nkinds++].kind = from->decoded[i].kind;
+        }
+        to->decoded[k].bytes += from->decoded[i].bytes;
+    }
+}
+
+void search_stats_print(const struct search_stats *st, uint64_t elapsed_ns)
+{
+    fprintf(stderr,
+            "%llu selected lines\n"
+            "%llu files and members with selected lines\n"
+            "%llu files searched, %llu of them archives' members\n"
+            "%llu files opened\n"
+            "%llu bytes read\n",
+            (unsigned long long)st->selected_lines, (unsigned long long)st->searches_with_match,
+            (unsigned long long)st->searches, (unsigned long long)st->members,
+            (unsigned long long)st->files, (unsigned long long)st->bytes_read);
+    for (int i = 0; i < st->nkinds; i++)
+        if (strcmp(st->decoded[i].kind, "file") && strcmp(st->decoded[i].kind, "fd") &&
+            strcmp(st->decoded[i].kind, "memory"))
+            fprintf(stderr, "%llu bytes decoded by %s\n", (unsigned long long)st->decoded[i].bytes,
+                    st->decoded[i].kind);
+    fprintf(stderr, "%llu bytes searched\n%.6f seconds elapsed\n",
+            (unsigned long long)st->bytes_searched, (double)elapsed_ns / 1e9);
 }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "decode.h"
+#include "json.h"
 #include "matcher.h"
 #include "output.h"
 
@@ -58,6 +59,8 @@ struct search_cfg {
     int vimgrep;             /* --vimgrep: a line of output per match */
     int line_buffered;
     int without_match;       /* -I, --binary-files=without-match */
+    int json;                /* --json: JSON Lines in ripgrep's schema */
+    int stats;               /* --stats: counts on standard error at the end */
     /* -NUM: the digits so far and where getopt was after the last one */
     char digits[32];
     int ndigits, digit_optind, last_was_digit;
@@ -74,6 +77,8 @@ enum {
     SEARCH_OPT_LINE_BUFFERED,
     SEARCH_OPT_COLUMN,
     SEARCH_OPT_VIMGREP,
+    SEARCH_OPT_JSON,
+    SEARCH_OPT_STATS,
 };
 #define SEARCH_LONG_OPTIONS                                                             \
     {"null", no_argument, 0, 'Z'},                                                      \
@@ -90,7 +95,9 @@ enum {
     {"binary-files", required_argument, 0, SEARCH_OPT_BINARY_FILES},                    \
     {"line-buffered", no_argument, 0, SEARCH_OPT_LINE_BUFFERED},                        \
     {"column", no_argument, 0, SEARCH_OPT_COLUMN},                                      \
-    {"vimgrep", no_argument, 0, SEARCH_OPT_VIMGREP}
+    {"vimgrep", no_argument, 0, SEARCH_OPT_VIMGREP},                                    \
+    {"json", no_argument, 0, SEARCH_OPT_JSON},                                          \
+    {"stats", no_argument, 0, SEARCH_OPT_STATS}
 
 /* The --help lines for them (for the "Output:" part of the help). */
 #define SEARCH_HELP                                                                     \
@@ -109,7 +116,9 @@ enum {
     "      --line-buffered       flush the output after every line\n"                   \
     "      --binary-files=TYPE   binary, text or without-match\n"                       \
     "  -I                        skip binary files (--binary-files=without-match)\n"    \
-    "  -U, --binary              accepted; no effect\n"
+    "  -U, --binary              accepted; no effect\n"                                 \
+    "      --json                JSON Lines as ripgrep's, with the layers of each file\n" \
+    "      --stats               print counts on standard error at the end\n"
 
 /* Sets up c's defaults (before the options). */
 void search_cfg_init(struct search_cfg *c);
@@ -126,6 +135,33 @@ void search_cfg_finish(struct search_cfg *c, const char *prog);
 /* Frees what search_option kept. */
 void search_cfg_free(struct search_cfg *c);
 
+/* What --stats and --json count.  Each searcher counts its own files;
+ * search_stats_add sums them at the end. */
+#define SEARCH_KINDS 24
+struct search_stats {
+    uint64_t files;          /* inputs opened and searched */
+    uint64_t members;        /* archive members searched */
+    uint64_t searches;       /* texts searched: files read whole, and members */
+    uint64_t searches_with_match;
+    uint64_t selected_lines;
+    uint64_t matches;        /* --json: the submatches printed */
+    uint64_t bytes_read;     /* input, as stored */
+    uint64_t bytes_searched; /* decoded text */
+    uint64_t bytes_printed;  /* --json: what begin, match and context lines took */
+    uint64_t elapsed_ns;     /* --json: the searches' own time, summed */
+    struct {
+        const char *kind;    /* a layer kind, as bs_layer_name gives it */
+        uint64_t bytes;      /* what layers of that kind handed on */
+    } decoded[SEARCH_KINDS];
+    int nkinds;
+};
+
+/* Adds the counts of `from` to `to`. */
+void search_stats_add(struct search_stats *to, const struct search_stats *from);
+
+/* --stats: the counts, on standard error, after everything else. */
+void search_stats_print(const struct search_stats *st, uint64_t elapsed_ns);
+
 /* What one thread searches with. */
 struct searcher {
     const struct search_cfg *cfg;
@@ -136,6 +172,9 @@ struct searcher {
     int any_selected;
     int any_error;
     int tab_width;           /* -T: digits of the file being searched (grep's rule) */
+    struct search_stats st;
+    struct json_span *spans; /* --json: a line's submatches, reused */
+    size_t nspans;
 };
 
 /* Prepares w for searching under cfg (quit is shared by all searchers);

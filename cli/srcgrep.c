@@ -23,6 +23,7 @@
 #include "walk.h"
 #include "pool.h"
 #include <sched.h>
+#include <time.h>
 
 struct run {
     struct search_cfg *cfg;
@@ -355,7 +356,7 @@ int main(int argc, char **argv)
     /* As grep: output nobody reads needs no more than the first selected
      * line of each file (nor a "binary file matches" message). */
     struct stat ost, nst;
-    if (!cfg.quiet && fstat(1, &ost) == 0 && S_ISCHR(ost.st_mode) &&
+    if (!cfg.quiet && !cfg.stats && !cfg.json && fstat(1, &ost) == 0 && S_ISCHR(ost.st_mode) &&
         stat("/dev/null", &nst) == 0 && ost.st_dev == nst.st_dev && ost.st_ino == nst.st_ino) {
         cfg.devnull = 1;
         cfg.list = LIST_NONE;
@@ -381,6 +382,8 @@ int main(int argc, char **argv)
         }
     }
 
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     struct run r = {0};
     r.cfg = &cfg;
     out_init(&r.out, 1);
@@ -421,13 +424,27 @@ int main(int argc, char **argv)
     for (int i = optind; i < argc && !atomic_load(&r.quit); i++)
         walk_operand(&wcfg, argv[i], &sink);
     pool_finish(r.pool);
-    out_flush(&r.out);
     int any_error = r.walk_error, any_selected = 0;
+    struct search_stats total = {0};
     for (int i = 0; i < nsearchers; i++) {
         any_error |= r.w[i].any_error;
         any_selected |= r.w[i].any_selected;
+        search_stats_add(&total, &r.w[i].st);
         searcher_free(&r.w[i]);
     }
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    uint64_t elapsed = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+                       (uint64_t)t0.tv_nsec;
+    if (cfg.json && !r.out.err) {
+        struct json_stats js = {total.elapsed_ns, total.searches, total.searches_with_match,
+                                total.bytes_searched, total.bytes_printed, total.selected_lines,
+                                total.matches};
+        json_summary(&r.out, &js, elapsed);
+    }
+    out_flush(&r.out);
+    if (cfg.stats)
+        search_stats_print(&total, elapsed);
     free(r.w);
     free(workers);
     if (r.out_of_memory) {
