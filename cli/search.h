@@ -99,27 +99,6 @@ enum {
     {"json", no_argument, 0, SEARCH_OPT_JSON},                                          \
     {"stats", no_argument, 0, SEARCH_OPT_STATS}
 
-/* The --help lines for them (for the "Output:" part of the help). */
-#define SEARCH_HELP                                                                     \
-    "  -A, --after-context=NUM   print NUM lines of trailing context\n"                 \
-    "  -B, --before-context=NUM  print NUM lines of leading context\n"                  \
-    "  -C, --context=NUM, -NUM   print NUM lines of context on both sides\n"            \
-    "      --group-separator=SEP  print SEP between groups of lines (default --)\n"     \
-    "      --no-group-separator  print nothing between groups of lines\n"               \
-    "      --color[=WHEN]        color the output (also --colour): never, always,\n"    \
-    "                            or auto, on a terminal only (the default WHEN)\n"      \
-    "  -T, --initial-tab         align lines after a tab\n"                             \
-    "  -Z, --null                print a NUL after file names\n"                        \
-    "  -z, --null-data           lines end with NUL, in the input and the output\n"     \
-    "      --column              print the column of the first match (implies -n)\n"    \
-    "      --vimgrep             a line per match: FILE:LINE:COLUMN:TEXT\n"             \
-    "      --line-buffered       flush the output after every line\n"                   \
-    "      --binary-files=TYPE   binary, text or without-match\n"                       \
-    "  -I                        skip binary files (--binary-files=without-match)\n"    \
-    "  -U, --binary              accepted; no effect\n"                                 \
-    "      --json                JSON Lines as ripgrep's, with the layers of each file\n" \
-    "      --stats               print counts on standard error at the end\n"
-
 /* Sets up c's defaults (before the options). */
 void search_cfg_init(struct search_cfg *c);
 

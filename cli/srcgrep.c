@@ -88,51 +88,31 @@ static void usage_error(void)
     exit(2);
 }
 
+/* A summary that fits a 24-line screen; srcgrep(1) has the details. */
 static void help(void)
 {
     printf("Usage: " PROG " [OPTION]... PATTERNS [FILE]...\n"
-           "Search for PATTERNS (PCRE2 syntax) in each FILE; a directory is searched\n"
-           "recursively, no FILE (or '-') reads standard input.\n"
+           "Search each FILE (a directory: recursively; none or '-': standard input) for\n"
+           "lines matching PATTERNS (PCRE2), inside gzip, xz, zstd, bzip2, lz4, zip, tar,\n"
+           "office documents and UTF-16/32 or other encodings, all found by content.\n"
            "\n"
-           "Patterns:\n"
-           "  -e, --regexp=PATTERNS     use PATTERNS (repeatable)\n"
-           "  -f, --file=FILE           take PATTERNS from FILE, one per line\n"
-           "  -i, --ignore-case         ignore case distinctions\n"
-           "  -w, --word-regexp         match only whole words\n"
-           "  -x, --line-regexp         match only whole lines\n"
-           "  -F, --fixed-strings       PATTERNS are strings\n"
-           "  -E, --extended-regexp, -P, --perl-regexp\n"
-           "                            PATTERNS are regular expressions (the default)\n"
-           "\n"
-           "Output:\n"
-           "  -v, --invert-match        select non-matching lines\n"
-           "  -c, --count               print only a count of selected lines per FILE\n"
-           "  -l, --files-with-matches  print only names of FILEs with selected lines\n"
-           "  -L, --files-without-match print only names of FILEs with no selected lines\n"
-           "  -o, --only-matching       show only the matching part of lines\n"
-           "  -n, --line-number         print line numbers\n"
-           "  -b, --byte-offset         print byte offsets\n"
-           "  -H, --with-filename       print file names\n"
-           "  -h, --no-filename         do not print file names\n"
-           "  -m, --max-count=NUM       stop after NUM selected lines per FILE\n"
-           "  -q, --quiet, --silent     print nothing, exit 0 on the first selected line\n"
-           "  -s, --no-messages         suppress messages about unreadable files\n"
-           "\n"
-           "Files:\n"
-           "  -r, --recursive           search directories (symlinks only when named)\n"
-           "  -R, --dereference-recursive  likewise, following all symlinks\n"
-           "  -a, --text                search binary files as text\n"
-           WALK_HELP
-           "\n"
-           "Decoding (gzip, xz, zstd, bzip2, lz4 and UTF-16/32 with a BOM are found by\n"
-           "content, and converted to UTF-8 text):\n"
-           DECODE_HELP
-           "\n"
-           "      --help                show this help\n"
-           "  -V, --version             show the version\n"
+           "Patterns: -e PATTERNS  -f FILE  -i  -w  -x  -F (strings)  -E, -P (the default)\n"
+           "Output:   -v  -c  -l  -L  -o  -n  -b  -H  -h  -m NUM  -q  -s  --label=NAME\n"
+           "          -A, -B, -C NUM (context)  --group-separator=SEP  --no-group-separator\n"
+           "          --color[=always|never|auto]  -Z  -z  -T  --column  --vimgrep\n"
+           "          --json  --stats  --line-buffered\n"
+           "Binary:   -a  -I  --binary-files=binary|text|without-match\n"
+           "Files:    -r, -R (follow links)  --include=GLOB  --exclude=GLOB\n"
+           "          --exclude-from=FILE  --exclude-dir=GLOB  --max-depth=N\n"
+           "          -d read|skip|recurse  -D read|skip\n"
+           "Decoding: --raw  --encoding=NAME  --no-utf16-guess  --max-layers=N\n"
+           "          --decode-limit=SIZE  --decode-ratio=N  --xz-memlimit=SIZE\n"
+           "          --zstd-window-log-max=N  --zip-max-entries=N  --mmap  --no-mmap\n"
+           "Threads:  -j N, --threads=N (default: the cores)  --sort=path|none\n"
+           "Other:    --help  -V, --version\n"
            "\n"
            "Exit status: 0 if a line is selected, 1 if none, 2 on error.\n"
-           "See srcgrep(1) for details.\n");
+           "Every option is described in srcgrep(1).\n");
     exit(0);
 }
 

@@ -61,16 +61,6 @@ enum {
     {"max-depth", required_argument, 0, WALK_OPT_MAX_DEPTH},         \
     {"label", required_argument, 0, WALK_OPT_LABEL}
 
-/* The --help lines for them. */
-#define WALK_HELP                                                                    \
-    "  -d, --directories=ACTION  read, recurse or skip directory operands\n"        \
-    "                            (default: search them recursively)\n"               \
-    "  -D, --devices=ACTION      read or skip devices, FIFOs and sockets named as\n"  \
-    "                            operands (those met while recursing: skipped)\n"    \
-    "      --exclude-dir=GLOB    skip directories that match GLOB\n"                 \
-    "      --max-depth=N         search at most N levels below the operands\n"       \
-    "      --label=LABEL         show standard input as LABEL\n"
-
 void walk_cfg_init(struct walk_cfg *c);
 
 /* Handles option `opt`: 1 if it is one of the walk's, 0 if not.  A bad

@@ -328,6 +328,14 @@ if [ -z "${REF:-}" ]; then
     else
         fail expected/help "status $rc, first line '$first'; command: srcgrep --help"
     fi
+    # a summary that fits a 24-line, 80-column screen
+    lines=$(wc -l <"$T/.out")
+    wide=$(awk 'length > 79' "$T/.out" | head -1)
+    if [ "$lines" -le 23 ] && [ -z "$wide" ]; then
+        pass expected/help-fits
+    else
+        fail expected/help-fits "$lines lines${wide:+, too wide: $wide}"
+    fi
     "$SRCGREP" --version >"$T/.out" 2>"$T/.err"
     rc=$?
     if [ "$rc" = 0 ] && [ ! -s "$T/.err" ] && grep -q '^srcgrep [0-9]' "$T/.out"; then
