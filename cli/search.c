@@ -1065,7 +1065,7 @@ static long long context_arg(const char *s, const char *prog)
  * would need argv.) */
 static void context_digit(struct search_cfg *c, int d, const char *prog)
 {
-    if (!c->last_was_digit || (optind != c->digit_optind && optind != c->digit_optind + 1))
+    if (!c->last_was_digit || c->opt_word != c->digit_word)
         c->ndigits = 0;
     else if (c->ndigits == 1 && c->digits[0] == '0')
         c->ndigits = 0;   /* leading zeros say nothing */
@@ -1078,7 +1078,7 @@ static void context_digit(struct search_cfg *c, int d, const char *prog)
     c->digits[c->ndigits++] = (char)d;
     c->digits[c->ndigits] = 0;
     c->context_len = context_arg(c->digits, prog);
-    c->digit_optind = optind;
+    c->digit_word = c->opt_word;
 }
 
 int search_option(struct search_cfg *c, int opt, const char *arg, const char *prog)

@@ -61,9 +61,11 @@ struct search_cfg {
     int without_match;       /* -I, --binary-files=without-match */
     int json;                /* --json: JSON Lines in ripgrep's schema */
     int stats;               /* --stats: counts on standard error at the end */
-    /* -NUM: the digits so far and where getopt was after the last one */
+    /* -NUM: the digits so far, and the argument word of the last one;
+     * opt_word is optind before the option now being read (main sets it) */
     char digits[32];
-    int ndigits, digit_optind, last_was_digit;
+    int ndigits, digit_word, last_was_digit;
+    int opt_word;
 };
 
 /* Long options of the search (output, context, color, binary files), for

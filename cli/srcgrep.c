@@ -238,7 +238,13 @@ int main(int argc, char **argv)
         {0, 0, 0, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "e:f:ivwxFEPclLnbHhoqsm:rRaVA:B:C:ZzTIUd:D:j:0123456789", longs, NULL)) != -1) {
+    /* cfg.opt_word: the word the option comes from, so that -12 is 12 and
+     * -1 -2 is 2, as grep reads them */
+    while ((cfg.opt_word = optind,
+            ch = getopt_long(argc, argv, "e:f:ivwxFEPclLnbHhoqsm:rRaVA:B:C:ZzTIUd:D:j:0123456789",
+                             longs, NULL)) != -1) {
+        if (ch < '0' || ch > '9')
+            cfg.last_was_digit = 0;   /* -1n2: the digits of -NUM are consecutive */
         switch (ch) {
         case 'e':
             add_patterns(&pl, optarg, strlen(optarg), 0);

@@ -234,6 +234,9 @@ done <<'EOF'
 -P -n -12 eight s/ctx.txt
 -P -n -007 eight s/ctx.txt
 -P -n -2 -A0 eight s/ctx.txt
+-P -n -1 -2 eight s/ctx.txt
+-P -1n2 eight s/ctx.txt
+-P -n12 eight s/ctx.txt
 -P -n -A x match s/ctx.txt
 -P -n -C -1 match s/ctx.txt
 -P -n --before-context=1x match s/ctx.txt
