@@ -62,3 +62,22 @@ done
 "$SRCGREP" --stats match plain.txt >"$T/out" 2>/dev/null
 expect stats/stdout-untouched 0 'plain.txt:one match\nplain.txt:three match\nplain.txt:match four\n' '' \
     sh -c '"$1" --stats -H match plain.txt 2>/dev/null' sh "$SRCGREP"
+
+# -l, -m and -q stop reading, and decoding, once the answer is known: a
+# match on the first line of 64 MiB of text decodes a few MiB at most
+# (what the readahead thread had in hand), not the whole file
+if [ "$SANITIZED" = 1 ]; then MB=16; else MB=64; fi
+{ echo needle; yes 'filler line of text, no match here' | head -c $((MB << 20)); } | gzip -1 >early.gz
+for o in -l -m1 -q -c; do
+    "$SRCGREP" --stats $o needle early.gz >/dev/null 2>"$T/err"
+    g=$(sed -n 's/ bytes decoded by gzip$//p' "$T/err")
+    full=$(((MB << 20) + 7))
+    if [ "$o" = -c ]; then
+        # the reference: counting reads everything
+        if [ "$g" = "$full" ]; then pass stats/early-c-reads-all; else fail stats/early-c-reads-all "decoded $g of $full"; fi
+    elif [ -n "$g" ] && [ "$g" -lt $((full / 4)) ]; then
+        pass "stats/early-stop$o"
+    else
+        fail "stats/early-stop$o" "decoded '$g' bytes of $full"
+    fi
+done
