@@ -84,6 +84,7 @@ struct file {
     int stop;
     int failed;              /* message already printed */
     uint64_t searched;       /* stream bytes searched so far */
+    uint64_t binary_at;      /* where the first NUL that made it binary is */
     /* --json */
     int begun;               /* the begin message is out */
     struct json_stats js;
@@ -470,9 +471,15 @@ static void json_group_break(struct file *f)
 
 static void json_end_ev(struct file *f)
 {
+    /* a binary file whose match was not printed still says so, as rg
+     * does, with the offset of the NUL that made it binary */
+    if (!f->begun && f->binary_msg && !f->c->without_match) {
+        f->js.bytes_printed += json_begin(f->r->out, f->name, f->s);
+        f->begun = 1;
+    }
     if (!f->begun)
         return;   /* as rg: a file without a match prints nothing */
-    json_end(f->r->out, f->name, f->s, -1, &f->js);
+    json_end(f->r->out, f->name, f->s, f->binary ? (int64_t)f->binary_at : -1, &f->js);
 }
 
 static const struct printer json_printer = {NULL, json_line_ev, json_group_break, json_end_ev};
@@ -497,8 +504,11 @@ static inline int binary_by(struct file *f, size_t to)
     uint64_t end = f->base + to;
     if (f->nul_checked < end) {
         size_t from = f->nul_checked > f->base ? (size_t)(f->nul_checked - f->base) : 0;
-        if (memchr(f->p + from, 0, to - from))
+        const unsigned char *z = memchr(f->p + from, 0, to - from);
+        if (z) {
             f->binary = 1;
+            f->binary_at = f->base + (uint64_t)(z - f->p);
+        }
         f->nul_checked = end;
     }
     return f->binary;
@@ -783,9 +793,11 @@ static int search_fn(void *arg)
             return 0;
         /* grep's first buffer: all of it counts, the partial line at its
          * end included */
+        const unsigned char *z = NULL;
         if (f->nul_split && !f->binary && f->base < BINARY_PEEK &&
-            memchr(p, 0, BINARY_PEEK - f->base < n ? (size_t)(BINARY_PEEK - f->base) : n)) {
+            (z = memchr(p, 0, BINARY_PEEK - f->base < n ? (size_t)(BINARY_PEEK - f->base) : n))) {
             f->binary = 1;
+            f->binary_at = f->base + (uint64_t)(z - p);
             if (c->without_match)
                 return 0;
         }
@@ -882,6 +894,7 @@ static void count_leaf(struct searcher *r, const struct file *f)
     st->searches_with_match += f->js.searches_with_match;
     st->selected_lines += (uint64_t)f->selected;
     st->matches += f->js.matches;
+    st->match_messages += f->js.matched_lines;
     st->bytes_searched += f->js.bytes_searched;
     st->bytes_printed += f->js.bytes_printed;
     st->elapsed_ns += f->js.elapsed_ns;
@@ -917,9 +930,10 @@ static int search_source(struct searcher *r, byte_source *s, const char *name, i
         f.js.searches_with_match = f.selected > 0;
         f.js.bytes_searched = f.searched;
         f.js.elapsed_ns = c->json ? now_ns() - t0 : 0;
-        count_leaf(r, &f);
     }
     f.pr->end(&f);
+    if (c->json || c->stats)
+        count_leaf(r, &f);
     /* a terminal sees each file as soon as it is searched; a pipe or file
      * gets full buffers */
     if (c->tty)
@@ -996,6 +1010,7 @@ void search_path(struct searcher *r, const char *path, const char *shown)
     } else {
         struct decode_walk w = {search_leaf, report_leaf, r};
         r->file_shown = shown;
+        uint64_t searched_before = r->st.bytes_searched;
         decode_walk(&r->cfg->dec, s, shown, decode_detect(&r->cfg->dec, s, path == NULL), &w);
         r->file_shown = NULL;
         if (r->cfg->stats || r->cfg->json) {
@@ -1005,7 +1020,10 @@ void search_path(struct searcher *r, const char *path, const char *shown)
             while (c < n && !bs_layer_is_container(s, c))
                 c++;
             r->st.files++;
-            r->st.bytes_read += bs_layer_bytes(s, 0);
+            /* a file read as it is, that ended early (-l, -m, -q) in its
+             * first window, consumed nothing but was read that far */
+            uint64_t in = bs_layer_bytes(s, 0), seen = r->st.bytes_searched - searched_before;
+            r->st.bytes_read += n == 1 && seen > in ? seen : in;
             if (c < n)
                 count_layers(&r->st, s, 1, c - 1);
         }
@@ -1058,11 +1076,9 @@ static long long context_arg(const char *s, const char *prog)
 }
 
 /* -NUM: grep joins the digits of one argument word ("-12" is 12) and
- * starts again with the next word ("-1 -2" is 2).  getopt hands them over
- * one by one; a digit that left optind where the one before left it, or
- * one further (the word's last digit), continues the number.  (Two words
- * of digits in a row, "-1 -2", then read as one, 12: telling them apart
- * would need argv.) */
+ * starts again with the next word ("-1 -2" is 2) or after another option
+ * ("-1n2" is 2).  getopt hands them over one by one: main says which word
+ * each came from (opt_word) and clears last_was_digit at other options. */
 static void context_digit(struct search_cfg *c, int d, const char *prog)
 {
     if (!c->last_was_digit || c->opt_word != c->digit_word)
@@ -1281,6 +1297,7 @@ void search_stats_add(struct search_stats *to, const struct search_stats *from)
     to->searches_with_match += from->searches_with_match;
     to->selected_lines += from->selected_lines;
     to->matches += from->matches;
+    to->match_messages += from->match_messages;
     to->bytes_read += from->bytes_read;
     to->bytes_searched += from->bytes_searched;
     to->bytes_printed += from->bytes_printed;
@@ -1309,11 +1326,23 @@ void search_stats_print(const struct search_stats *st, uint64_t elapsed_ns)
             (unsigned long long)st->selected_lines, (unsigned long long)st->searches_with_match,
             (unsigned long long)st->searches, (unsigned long long)st->members,
             (unsigned long long)st->files, (unsigned long long)st->bytes_read);
-    for (int i = 0; i < st->nkinds; i++)
+    /* by name: the threads meet the kinds in no fixed order */
+    int order[SEARCH_KINDS];
+    for (int i = 0; i < st->nkinds; i++) {
+        int k = i;
+        while (k > 0 && strcmp(st->decoded[order[k - 1]].kind, st->decoded[i].kind) > 0) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
+    for (int j = 0; j < st->nkinds; j++) {
+        int i = order[j];
         if (strcmp(st->decoded[i].kind, "file") && strcmp(st->decoded[i].kind, "fd") &&
             strcmp(st->decoded[i].kind, "memory"))
             fprintf(stderr, "%llu bytes decoded by %s\n", (unsigned long long)st->decoded[i].bytes,
                     st->decoded[i].kind);
+    }
     fprintf(stderr, "%llu bytes searched\n%.6f seconds elapsed\n",
             (unsigned long long)st->bytes_searched, (double)elapsed_ns / 1e9);
 }

@@ -126,6 +126,7 @@ struct search_stats {
     uint64_t searches_with_match;
     uint64_t selected_lines;
     uint64_t matches;        /* --json: the submatches printed */
+    uint64_t match_messages; /* --json: the match messages printed */
     uint64_t bytes_read;     /* input, as stored */
     uint64_t bytes_searched; /* decoded text */
     uint64_t bytes_printed;  /* --json: what begin, match and context lines took */

@@ -424,7 +424,7 @@ int main(int argc, char **argv)
                        (uint64_t)t0.tv_nsec;
     if (cfg.json && !r.out.err) {
         struct json_stats js = {total.elapsed_ns, total.searches, total.searches_with_match,
-                                total.bytes_searched, total.bytes_printed, total.selected_lines,
+                                total.bytes_searched, total.bytes_printed, total.match_messages,
                                 total.matches};
         json_summary(&r.out, &js, elapsed);
     }

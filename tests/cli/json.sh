@@ -428,4 +428,25 @@ acase "" "$ZL" "-C1 copyleft" "ctx.txt z.zip g2.txt" ctx.txt=ctx.txt $ZIPM g2.tx
 acase "" "$TL" "-A1 'match|copyleft'" t.tgz \
     x/a.txt='t.tgz{a.txt}' x/sub/b.txt='t.tgz{sub/b.txt}' x/none.txt='t.tgz{none.txt}'
 acase "" "$OL" match outer.zip x/a.txt='outer.zip{inner.zip}{a.txt}'
+
+# A binary file (a NUL before its match): as rg, begin and end with the
+# NUL's offset, and no line printed; the summary agrees with the messages.
+printf 'abc\000def\nmatch here\n' >"$T/b.bin"
+"$SRCGREP" --json match "$T/b.bin" >"$T/bin.json" 2>"$T/bin.err"
+st=$?
+why=$(python3 - "$T/bin.json" <<'PY'
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1])]
+types = [m["type"] for m in msgs]
+if types != ["begin", "end", "summary"]:
+    print("types %s" % types); sys.exit()
+end = msgs[1]["data"]
+if end["binary_offset"] != 3:
+    print("binary_offset %r" % end["binary_offset"]); sys.exit()
+s = msgs[2]["data"]["stats"]
+if s["matched_lines"] != end["stats"]["matched_lines"] or s["bytes_printed"] != end["stats"]["bytes_printed"]:
+    print("summary %r against end %r" % (s, end["stats"]))
+PY
+)
+if [ "$st" = 0 ] && [ -z "$why" ]; then pass json/binary; else fail json/binary "status $st; $why"; fi
 exit 0
