@@ -42,6 +42,9 @@ struct pool {
     struct job *owner;
     struct job *waiting;
     size_t outstanding;      /* submitted, not yet printed */
+    /* threads asleep on each condition: a wake-up nobody waits for is a
+     * system call saved per file */
+    int turn_waiters, room_waiters, work_waiters;
     atomic_int ended;        /* a job that ended the run was printed: drop the rest */
     size_t held;
 };
@@ -60,6 +63,14 @@ static void check_shared(struct pool *p)
 {
     if (p->shared->err)
         atomic_store(p->quit, 1);
+}
+
+/* Waits on c (lock held), counted among its sleepers. */
+static void sleep_on(struct pool *p, pthread_cond_t *c, int *waiters)
+{
+    (*waiters)++;
+    pthread_cond_wait(c, &p->lock);
+    (*waiters)--;
 }
 
 /* Whether j may write through now; called with the lock held. */
@@ -96,7 +107,7 @@ static int may_write(struct out *o, int wait)
     int yes = takes_turn(p, j);
     if (!yes && wait == 2) {
         while (!(yes = takes_turn(p, j)) && !atomic_load(p->quit))
-            pthread_cond_wait(&p->turn, &p->lock);
+            sleep_on(p, &p->turn, &p->turn_waiters);
     } else if (!yes && wait) {
         /* the buffer doubles: may it, within the bound? */
         size_t more = o->cap ? o->cap : 64 << 10;
@@ -105,7 +116,7 @@ static int may_write(struct out *o, int wait)
             j->held += more;
         } else {
             while (!(yes = takes_turn(p, j)) && !atomic_load(p->quit))
-                pthread_cond_wait(&p->turn, &p->lock);
+                sleep_on(p, &p->turn, &p->turn_waiters);
             if (!yes) {
                 /* quitting: what this job would print is not wanted */
                 out_reset(o);
@@ -180,8 +191,12 @@ static void job_done(struct pool *p, struct job *j)
             }
         }
     }
-    pthread_cond_broadcast(&p->turn);
-    pthread_cond_broadcast(&p->room);
+    if (p->turn_waiters)
+        pthread_cond_broadcast(&p->turn);
+    /* the walk goes on once a quarter of the window is free, not at each
+     * file printed: one wake-up for many files */
+    if (p->room_waiters && p->outstanding <= POOL_WINDOW - POOL_WINDOW / 4)
+        pthread_cond_signal(&p->room);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -209,7 +224,7 @@ static void *thread_main(void *arg)
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->head && !p->closing)
-            pthread_cond_wait(&p->work, &p->lock);
+            sleep_on(p, &p->work, &p->work_waiters);
         struct job *j = p->head;
         if (!j)
             break;
@@ -292,7 +307,7 @@ static int submit(struct pool *p, const char *path, const char *shown, const cha
     j->out.to = p->shared;
     pthread_mutex_lock(&p->lock);
     while (p->outstanding >= POOL_WINDOW)
-        pthread_cond_wait(&p->room, &p->lock);
+        sleep_on(p, &p->room, &p->room_waiters);
     j->seq = p->next_seq++;
     if (p->ordered) {
         p->slots[j->seq % POOL_WINDOW] = j;
@@ -310,7 +325,8 @@ static int submit(struct pool *p, const char *path, const char *shown, const cha
     else
         p->head = j;
     p->tail = j;
-    pthread_cond_signal(&p->work);
+    if (p->work_waiters)
+        pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->lock);
     return 0;
 }
