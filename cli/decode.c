@@ -252,7 +252,8 @@ void decode_cfg_free(struct decode_cfg *d)
 }
 
 /* The members of container layer c, depth first; `shown` is the name the
- * user gave the file. */
+ * user gave the file.  Returns 0, nonzero if the walk failed, or
+ * DECODE_STOP + 1 when a leaf ended it. */
 static int walk_members(const struct decode_cfg *d, byte_source *s, const char *shown, int c,
                         const struct decode_walk *w)
 {
@@ -272,17 +273,28 @@ static int walk_members(const struct decode_cfg *d, byte_source *s, const char *
          * for its members */
         if (det >= 0 && top > c && bs_layer_is_container(s, top)) {
             failed = walk_members(d, s, shown, top, w);
+            if (failed == DECODE_STOP + 1)
+                break;
             /* the inner archive may stop before the end of its data */
             if (!failed && bs_member_failed(s, c) < 0)
                 w->fail(w->ctx, s, name);   /* and the outer archive goes on */
         } else if (decode_selected(d, bs_member_name(s, c))) {
-            failed = w->leaf(w->ctx, s, name, det) < 0;
+            int lr = w->leaf(w->ctx, s, name, det);
+            if (lr == DECODE_STOP) {
+                failed = DECODE_STOP + 1;
+                break;
+            }
+            failed = lr < 0;
         } else {
             failed = 0;
         }
     }
     /* an archive that cannot go on after a member failed stops for the
      * same reason (it was cut there): that was said once already */
+    if (failed == DECODE_STOP + 1) {
+        free(name);
+        return failed;   /* stopped: nothing more to say */
+    }
     if (rc < 0 && !failed)
         w->fail(w->ctx, s, name ? name : shown);
     free(name);

@@ -95,8 +95,12 @@ int decode_detect(const struct decode_cfg *d, byte_source *s, int is_stdin);
  * container cannot go on (its message is bs_error(s); name is the last
  * member's), unless the member before failed: the archive then stopped
  * for the reason already reported. */
+/* What a leaf returns to end the walk at once, reporting nothing more. */
+#define DECODE_STOP 1000   /* not a BS_* status */
+
 struct decode_walk {
-    /* returns the status the source ended with (negative: it failed) */
+    /* returns the status the source ended with (negative: it failed), or
+     * DECODE_STOP */
     int (*leaf)(void *ctx, byte_source *s, const char *name, int detected);
     void (*fail)(void *ctx, byte_source *s, const char *name);
     void *ctx;

@@ -122,6 +122,7 @@ void out_add(struct out *o, const void *p, size_t n)
         return;   /* p may be NULL when n is 0 */
     o->total += n;
     if (o->len + n > o->cap) {
+        o->need = n;
         int may = !o->may_write || o->may_write(o, 1);
         if (o->discard)
             return;

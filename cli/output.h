@@ -27,6 +27,7 @@ struct out {
      * 2: wait for the answer to be 1.  NULL: always written. */
     int (*may_write)(struct out *o, int wait);
     int discard;  /* what is added is dropped (set by may_write) */
+    size_t need;  /* for may_write: the bytes that do not fit */
     void *owner;  /* for may_write */
     /* When set, bytes and messages that may be written go on to this
      * output instead of to fd. */

@@ -109,8 +109,12 @@ static int may_write(struct out *o, int wait)
         while (!(yes = takes_turn(p, j)) && !atomic_load(p->quit))
             sleep_on(p, &p->turn, &p->turn_waiters);
     } else if (!yes && wait) {
-        /* the buffer doubles: may it, within the bound? */
-        size_t more = o->cap ? o->cap : 64 << 10;
+        /* the buffer grows as out_add will grow it: may it, within the
+         * bound? */
+        size_t cap = o->cap ? o->cap : 64 << 10;
+        while (cap < o->len + o->need)
+            cap *= 2;
+        size_t more = cap - o->cap;
         if (p->held + more <= POOL_HELD_MAX) {
             p->held += more;
             j->held += more;
@@ -133,6 +137,8 @@ static void print_job(struct pool *p, struct job *j)
 {
     if (!p->shared->err && !atomic_load(&p->ended))
         out_pass(&j->out);
+    if (j->out.err && !p->shared->err)
+        p->shared->err = j->out.err;   /* held output lost (no memory): say so */
     if (j->ends_run)
         atomic_store(&p->ended, 1);
     check_shared(p);

@@ -490,7 +490,12 @@ static const struct printer json_printer = {NULL, json_line_ev, json_group_break
  * for in order. */
 static uint64_t line_number(struct file *f, size_t ls)
 {
-    f->lineno += count_byte(f->p + f->nl_pos, ls - f->nl_pos, f->c->eol);
+    /* leading context may reach back before a line held back (invalid
+     * UTF-8), which moved nl_pos on without being printed */
+    if (ls < f->nl_pos)
+        f->lineno -= count_byte(f->p + ls, f->nl_pos - ls, f->c->eol);
+    else
+        f->lineno += count_byte(f->p + f->nl_pos, ls - f->nl_pos, f->c->eol);
     f->nl_pos = ls;
     return f->lineno;
 }
@@ -774,6 +779,9 @@ static int search_fn(void *arg)
     size_t want = 1;
     size_t done = 0;   /* window bytes searched already: lines kept as leading context */
     for (;;) {
+        /* another thread's -q found its line, or the output is gone */
+        if (atomic_load_explicit(f->r->quit, memory_order_relaxed))
+            return 0;
         const void *pv;
         size_t n;
         int rc = bs_peek(f->s, want, &pv, &n);
@@ -949,7 +957,12 @@ static int search_leaf(void *ctx, byte_source *s, const char *name, int detected
     int with = r->cfg->with_fname;
     if (r->cfg->fname_auto && strcmp(name, r->file_shown) != 0)
         with = 1;
-    return search_source(r, s, name, detected, with);
+    int rc = search_source(r, s, name, detected, with);
+    /* -q has its answer, or the output is gone: the archive's other
+     * members are not wanted */
+    if (rc >= 0 && atomic_load(r->quit))
+        return DECODE_STOP;
+    return rc;
 }
 
 /* A container that cannot go on: its message names what it names. */

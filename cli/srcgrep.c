@@ -422,7 +422,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     uint64_t elapsed = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
                        (uint64_t)t0.tv_nsec;
-    if (cfg.json && !r.out.err) {
+    if (cfg.json && !cfg.quiet && !r.out.err) {
         struct json_stats js = {total.elapsed_ns, total.searches, total.searches_with_match,
                                 total.bytes_searched, total.bytes_printed, total.match_messages,
                                 total.matches};

@@ -111,6 +111,8 @@ awk 'BEGIN { RS = ""; ORS = "\0" } { print }' $G3 >s/gpl3.para
 printf 'café crème\nÜber naïve straße\nplain ascii\nCAFÉ UPPER\n' >s/utf8.txt
 printf 'café ok\nbad caf\351 line\nanother café\n' >s/utf8-bad.txt
 tr '\n' '\0' <s/utf8-bad.txt >s/utf8-bad.z
+# lines held back (invalid UTF-8) between a line and the group after it
+printf 'ctx\n\377match\n\377match\nmatch\n' >s/held.txt
 # --exclude-from
 printf 'GPL-*\nA*\n' >s/excl
 # a FIFO nobody writes to (-D skip) beside a plain file
@@ -485,6 +487,9 @@ done <<'EOF'
 @sort -P -r -l --include='*.1' --exclude-dir=licenses -i name man licenses
 # ---- a UTF-8 locale
 @utf8 -P -i -o 'CAFÉ|ÜBER' s/utf8.txt
+@utf8 -P -n -B3 match s/held.txt
+@utf8 -P -n -C1 match s/held.txt
+@utf8 -P -z -n -C2 match s/held.txt
 @utf8 --color=always -P -i 'é' s/utf8.txt
 @utf8 --color=always -P -n -C1 'über|Über' s/utf8.txt
 @utf8 -P -n -T 'é' s/utf8.txt

@@ -118,6 +118,18 @@ expect threads/quiet-then-missing 0 '' '' "$SRCGREP" -j4 -q license tree/d00 mis
 expect threads/quiet-missing-first 0 '' 'srcgrep: missing-file: No such file or directory\n' \
     "$SRCGREP" -j4 -q license missing-file tree/d00
 
+# -q ends inside an archive too: the members after the one that answered
+# are not read (a damaged one would be reported), and --json -q prints
+# nothing, not even its summary
+mkdir -p "$T/qz"
+echo needle >"$T/qz/a.txt"
+seq 1 100000 | gzip | head -c 3000 >"$T/qz/b.gz"
+(cd "$T/qz" && zip -q e2.zip a.txt b.gz)
+for j in 1 4; do
+    expect threads/quiet-archive-j$j 0 '' '' "$SRCGREP" -j$j -q needle "$T/qz/e2.zip" "$T/qz/b.gz"
+    expect threads/quiet-json-j$j 0 '' '' "$SRCGREP" -j$j --json -q needle "$T/qz/a.txt" "$T/qz/a.txt"
+done
+
 # standard input twice, among files: read once, in its place
 printf 'alpha\nbeta\n' >"$T/in"
 STDIN=$T/in expect threads/stdin-twice 0 '(standard input):1\n(standard input):0\ntree/d00/f000.txt:0\n' '' \
