@@ -85,6 +85,7 @@ struct file {
     int failed;              /* message already printed */
     uint64_t searched;       /* stream bytes searched so far */
     uint64_t binary_at;      /* where the first NUL that made it binary is */
+    uint64_t sel_end;        /* just past the last selected line */
     /* --json */
     int begun;               /* the begin message is out */
     struct json_stats js;
@@ -631,6 +632,7 @@ static void select_line(struct file *f, size_t ls, size_t le)
 {
     struct searcher *r = f->r;
     const struct search_cfg *c = f->c;
+    f->sel_end = f->base + le + 1;
     if (!f->quiet_out && f->pending > 0)
         print_pending(f, ls);
     /* A NUL before the end of this line makes the file binary: -I then
@@ -827,7 +829,14 @@ static int search_fn(void *arg)
             f->len = p[n - 1] == c->eol || (p[n - 1] == 0 && f->nul_split) ? n - 1 : n;
         }
         int src = search_lines(f, done, chunk);
+        /* a search that stopped (-m, -l, -q) got as far as its last
+         * selected line, or the trailing context after it */
         f->searched = f->base + chunk;
+        if (f->stop) {
+            uint64_t at = f->sel_end > f->lastout ? f->sel_end : f->lastout;
+            if (at < f->searched)
+                f->searched = at;
+        }
         if (src < 0 || f->stop)
             return 0;
         /* Keep the last lines before the window's end as leading context

@@ -81,3 +81,11 @@ for o in -l -m1 -q -c; do
         fail "stats/early-stop$o" "decoded '$g' bytes of $full"
     fi
 done
+
+# after -m, bytes searched end at the last selected line (and its trailing
+# context), mapped or read
+seq 1 200000 >seq.txt
+for m in --mmap --no-mmap; do
+    check "m1-searched$m" "10 bytes searched" -- $m -m1 '^5$' seq.txt
+    check "m1-context$m" "14 bytes searched" -- $m -m1 -A2 '^5$' seq.txt
+done
