@@ -86,6 +86,7 @@ struct file {
     uint64_t searched;       /* stream bytes searched so far */
     uint64_t binary_at;      /* where the first NUL that made it binary is */
     uint64_t sel_end;        /* just past the last selected line */
+    int in_run;              /* -v: the line continues a run of selected lines */
     /* --json */
     int begun;               /* the begin message is out */
     struct json_stats js;
@@ -607,12 +608,15 @@ static void print_group(struct file *f, size_t ls, size_t le)
 {
     const struct search_cfg *c = f->c;
     size_t p = ls;
-    if (c->before > 0) {
+    /* a line after the first of a -v run continues its group, as grep
+     * prints a run at once: even after a line held back, no leading
+     * context and no separator */
+    if (c->before > 0 && !f->in_run) {
         size_t bound = out_bound(f);
         for (long long i = 0; i < c->before && p > bound; i++)
             p = prev_line_start(f, p, bound);
     }
-    if (c->context && c->group_sep && used_before(f) &&
+    if (c->context && c->group_sep && !f->in_run && used_before(f) &&
         !(f->have_lastout && f->base + p == f->lastout))
         f->pr->group_break(f);
     while (p < ls && !f->stop) {
@@ -695,11 +699,14 @@ static void select_range(struct file *f, size_t from, size_t to)
         f->selected += n + (to > f->len);
         return;
     }
+    size_t first = from;
     while (from < to && !f->stop && !f->maxed) {
         size_t e = matcher_line_end(f->p, f->len, from, f->nul_mode);
+        f->in_run = from > first;
         select_line(f, from, e);
         from = e + 1;
     }
+    f->in_run = 0;
 }
 
 /* Searches the lines of the window from `from` (a line start) through

@@ -113,6 +113,7 @@ printf 'café ok\nbad caf\351 line\nanother café\n' >s/utf8-bad.txt
 tr '\n' '\0' <s/utf8-bad.txt >s/utf8-bad.z
 # lines held back (invalid UTF-8) between a line and the group after it
 printf 'ctx\n\377match\n\377match\nmatch\n' >s/held.txt
+printf 'a\377\nb\nc\nMATCH\nd\n\377e\nf\nMATCH\n' >s/vrun.txt
 # --exclude-from
 printf 'GPL-*\nA*\n' >s/excl
 # a FIFO nobody writes to (-D skip) beside a plain file
@@ -490,6 +491,9 @@ done <<'EOF'
 @utf8 -P -n -B3 match s/held.txt
 @utf8 -P -n -C1 match s/held.txt
 @utf8 -P -z -n -C2 match s/held.txt
+@utf8 -P -v -A1 MATCH s/vrun.txt
+@utf8 -P -v -n -C1 MATCH s/vrun.txt
+@utf8 -P -v -n -B2 MATCH s/vrun.txt
 @utf8 --color=always -P -i 'é' s/utf8.txt
 @utf8 --color=always -P -n -C1 'über|Über' s/utf8.txt
 @utf8 -P -n -T 'é' s/utf8.txt
