@@ -1,29 +1,25 @@
 /* srcgrep: grep-compatible search over libsrc byte sources. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <langinfo.h>
-#include <limits.h>
 #include <locale.h>
-#include <stdarg.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "decode.h"
 #include "libsrc.h"
 #include "matcher.h"
 #include "output.h"
+#include "pool.h"
 #include "scan.h"
-
 #include "search.h"
 #include "walk.h"
-#include "pool.h"
-#include <sched.h>
-#include <time.h>
 
 struct run {
     struct search_cfg *cfg;
