@@ -213,7 +213,7 @@ static void run_job(struct pool *p, void *worker, struct job *j)
     else if (j->msg)
         out_msg(&j->out, j->msg);
     else if (!atomic_load(p->quit))
-        j->ends_run = p->search(worker, j->path, j->shown, &j->out);
+        j->ends_run = p->search(worker, j->seq, j->path, j->shown, &j->out);
     job_done(p, j);
 }
 
@@ -294,7 +294,8 @@ static int submit(struct pool *p, const char *path, const char *shown, const cha
         if (msg)
             out_msg(p->shared, msg);
         else if (!atomic_load(p->quit))
-            p->search(p->workers[0], path, shown, p->shared);
+            p->search(p->workers[0], p->next_seq, path, shown, p->shared);
+        p->next_seq++;
         check_shared(p);
         return 0;
     }

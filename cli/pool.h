@@ -14,6 +14,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "output.h"
 
@@ -23,10 +24,12 @@
 struct pool;
 
 /* Searches one file (path NULL: standard input) for worker `worker`,
- * writing to `o`.  Returns 1 when the search ends the run (-q found its
- * line): the files after it print nothing, as they would not have been
- * read one at a time; else 0. */
-typedef int (*pool_search_fn)(void *worker, const char *path, const char *shown, struct out *o);
+ * writing to `o`; `seq` is the file's place in the order of submission.
+ * Returns 1 when the search ends the run (-q found its line): the files
+ * after it print nothing, as they would not have been read one at a time;
+ * else 0. */
+typedef int (*pool_search_fn)(void *worker, uint64_t seq, const char *path, const char *shown,
+                              struct out *o);
 
 /* Starts `nthreads` threads (1: no thread, files are searched as they are
  * submitted) calling search(workers[i], ...) for thread i; standard input

@@ -93,6 +93,14 @@ struct file {
 };
 
 
+/* Whether this file's search is not wanted any more: the output is gone,
+ * or -q found its line in a file that comes before it. */
+static int run_over(struct searcher *r)
+{
+    return atomic_load_explicit(r->quit, memory_order_relaxed) ||
+           atomic_load_explicit(r->answered, memory_order_relaxed) < r->seq;
+}
+
 void search_error(struct searcher *r, const char *fmt, ...)
 {
     r->any_error = 1;
@@ -660,7 +668,9 @@ static void select_line(struct file *f, size_t ls, size_t le)
     }
     f->selected++;
     if (c->quiet) {
-        atomic_store(r->quit, 1);
+        uint64_t was = atomic_load(r->answered);
+        while (r->seq < was && !atomic_compare_exchange_weak(r->answered, &was, r->seq))
+            ;
         f->stop = 1;
         return;
     }
@@ -788,8 +798,8 @@ static int search_fn(void *arg)
     size_t want = 1;
     size_t done = 0;   /* window bytes searched already: lines kept as leading context */
     for (;;) {
-        /* another thread's -q found its line, or the output is gone */
-        if (atomic_load_explicit(f->r->quit, memory_order_relaxed))
+        /* the output is gone, or a file before this one found -q's line */
+        if (run_over(f->r))
             return 0;
         const void *pv;
         size_t n;
@@ -974,9 +984,9 @@ static int search_leaf(void *ctx, byte_source *s, const char *name, int detected
     if (r->cfg->fname_auto && strcmp(name, r->file_shown) != 0)
         with = 1;
     int rc = search_source(r, s, name, detected, with);
-    /* -q has its answer, or the output is gone: the archive's other
-     * members are not wanted */
-    if (rc >= 0 && atomic_load(r->quit))
+    /* -q has its answer here or before, or the output is gone: the
+     * archive's other members are not wanted */
+    if (rc >= 0 && (run_over(r) || atomic_load(r->answered) == r->seq))
         return DECODE_STOP;
     return rc;
 }
@@ -1024,6 +1034,8 @@ static int tab_width(const struct search_cfg *c, const char *path)
  * means standard input. */
 void search_path(struct searcher *r, const char *path, const char *shown)
 {
+    if (run_over(r))
+        return;
     if (is_output(r, path, shown))
         return;
     r->tab_width = tab_width(r->cfg, path);
@@ -1060,11 +1072,13 @@ void search_path(struct searcher *r, const char *path, const char *shown)
     bs_close(s);
 }
 
-int searcher_init(struct searcher *w, const struct search_cfg *cfg, atomic_int *quit)
+int searcher_init(struct searcher *w, const struct search_cfg *cfg, atomic_int *quit,
+                  _Atomic uint64_t *answered)
 {
     memset(w, 0, sizeof *w);
     w->cfg = cfg;
     w->quit = quit;
+    w->answered = answered;
     return match_state_init(&w->ms, &cfg->m);
 }
 

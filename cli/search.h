@@ -150,7 +150,12 @@ struct searcher {
     struct match_state ms;
     struct out *out;         /* the output of the file being searched */
     const char *file_shown;  /* the file being searched, as shown */
-    atomic_int *quit;        /* -q found its line, or output is closed: stop everything */
+    atomic_int *quit;        /* the output is closed: stop everything */
+    /* -q: the place in the order of the first file that found its line
+     * (UINT64_MAX: none yet); the files after it stop, those before go
+     * on, as they would one at a time */
+    _Atomic uint64_t *answered;
+    uint64_t seq;            /* the place of the file being searched */
     int any_selected;
     int any_error;
     int tab_width;           /* -T: digits of the file being searched (grep's rule) */
@@ -159,9 +164,10 @@ struct searcher {
     size_t nspans;
 };
 
-/* Prepares w for searching under cfg (quit is shared by all searchers);
- * 0, or -1 when out of memory. */
-int searcher_init(struct searcher *w, const struct search_cfg *cfg, atomic_int *quit);
+/* Prepares w for searching under cfg (quit and answered are shared by
+ * all searchers); 0, or -1 when out of memory. */
+int searcher_init(struct searcher *w, const struct search_cfg *cfg, atomic_int *quit,
+                  _Atomic uint64_t *answered);
 void searcher_free(struct searcher *w);
 
 /* Opens and searches one file, shown to the user as `shown`; path NULL

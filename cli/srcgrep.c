@@ -28,6 +28,7 @@ struct run {
     struct searcher *w;      /* one per thread */
     struct out out;          /* standard output, shared */
     atomic_int quit;
+    _Atomic uint64_t answered;   /* -q: the first file in order that found its line */
     int walk_error;          /* the walk reported an error */
     int out_of_memory;
 };
@@ -55,13 +56,15 @@ static void sink_message(void *ctx, const char *text, int error)
 static int sink_stopped(void *ctx)
 {
     struct run *r = ctx;
-    return atomic_load(&r->quit);
+    return atomic_load(&r->quit) || atomic_load(&r->answered) != UINT64_MAX;
 }
 
-static int pool_search(void *worker, const char *path, const char *shown, struct out *o)
+static int pool_search(void *worker, uint64_t seq, const char *path, const char *shown,
+                       struct out *o)
 {
     struct searcher *w = worker;
     w->out = o;
+    w->seq = seq;
     int was = w->any_selected;
     search_path(w, path, shown);
     return w->cfg->quiet && w->any_selected && !was;
@@ -368,6 +371,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct run r = {0};
     r.cfg = &cfg;
+    atomic_store(&r.answered, UINT64_MAX);
     out_init(&r.out, 1);
     cfg.tty = isatty(1);
     /* grep skips this check where it prints little or stops early */
@@ -389,7 +393,7 @@ int main(int argc, char **argv)
     void **workers = calloc((size_t)nsearchers, sizeof *workers);
     int ok = r.w && workers;
     for (int i = 0; ok && i < nsearchers; i++) {
-        ok = searcher_init(&r.w[i], &cfg, &r.quit) == 0;
+        ok = searcher_init(&r.w[i], &cfg, &r.quit, &r.answered) == 0;
         workers[i] = &r.w[i];
     }
     if (ok)
@@ -403,7 +407,7 @@ int main(int argc, char **argv)
     struct walk_sink sink = {sink_file, sink_message, sink_stopped, &r};
     if (nops == 0)
         walk_default(&wcfg, &sink);
-    for (int i = optind; i < argc && !atomic_load(&r.quit); i++)
+    for (int i = optind; i < argc && !sink_stopped(&r); i++)
         walk_operand(&wcfg, argv[i], &sink);
     pool_finish(r.pool);
     int any_error = r.walk_error, any_selected = 0;

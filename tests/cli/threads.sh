@@ -130,6 +130,25 @@ for j in 1 4; do
     expect threads/quiet-json-j$j 0 '' '' "$SRCGREP" -j$j --json -q needle "$T/qz/a.txt" "$T/qz/a.txt"
 done
 
+# -q found in a later file does not cut short an earlier one still being
+# searched: its error at the end is reported as one file at a time would
+if [ "$SANITIZED" = 1 ]; then NL=200000; else NL=2000000; fi
+seq 1 $NL | xz -0 >"$T/qz/slow.xz"
+head -c $(($(wc -c <"$T/qz/slow.xz") - 20)) "$T/qz/slow.xz" >"$T/qz/cut.xz"
+"$SRCGREP" -j1 -q needle "$T/qz/cut.xz" "$T/qz/a.txt" "$T/qz/b.gz" >"$T/q1.out" 2>"$T/q1.err"
+s1=$?
+"$SRCGREP" -j4 -q needle "$T/qz/cut.xz" "$T/qz/a.txt" "$T/qz/b.gz" >"$T/q4.out" 2>"$T/q4.err"
+s4=$?
+if [ "$s1" != 0 ] || [ "$s4" != 0 ]; then
+    fail threads/quiet-earlier-finishes "status -j1 $s1, -j4 $s4"
+elif ! grep -q 'cut.xz' "$T/q1.err"; then
+    fail threads/quiet-earlier-finishes "-j1 did not report the cut file: the case tests nothing"
+elif d=$(describe_diff "-j4 stderr" "$T/q1.err" "$T/q4.err"); then
+    pass threads/quiet-earlier-finishes
+else
+    fail threads/quiet-earlier-finishes "$d"
+fi
+
 # standard input twice, among files: read once, in its place
 printf 'alpha\nbeta\n' >"$T/in"
 STDIN=$T/in expect threads/stdin-twice 0 '(standard input):1\n(standard input):0\ntree/d00/f000.txt:0\n' '' \
