@@ -74,6 +74,9 @@ enum {
     "      --exclude=GLOB        skip archive members (srcgrep: and files) so named\n" \
     "      --exclude-from=FILE   --exclude each glob in FILE, one per line\n"
 
+/* The name standard input is shown as (srcgrep's --label changes it). */
+#define STDIN_NAME "(standard input)"
+
 void decode_cfg_init(struct decode_cfg *d);
 
 /* Handles option `opt` with argument `arg`: 1 if it was one of ours, 0 if

@@ -43,7 +43,6 @@ struct file;
 
 /* How a search's events are printed. */
 struct printer {
-    void (*begin)(struct file *f);   /* NULL: nothing */
     /* A line; returns 0 if it was held back (grep's rule for lines that
      * are not valid UTF-8), which then does not count as printed. */
     int (*line)(struct file *f, const struct line_ev *e);
@@ -316,24 +315,32 @@ static int grep_only(struct file *f, const struct line_ev *e, char sep)
     return 1;
 }
 
-/* --vimgrep: the whole line once per match, as ripgrep prints it: empty
- * matches too, except one where the previous match ended. */
+/* The next match of line e from *off, in ripgrep's order: empty matches
+ * too, except one where the previous match ended (*last). */
+static int rg_next(struct file *f, const struct line_ev *e, size_t *off, size_t *last, size_t *a,
+                   size_t *b)
+{
+    while (*off <= e->len && line_match(f, e, *off, a, b)) {
+        *off = *b > *a ? *b : *a + 1;
+        if (*b == *a && *a == *last)
+            continue;
+        *last = *b;
+        return 1;
+    }
+    return 0;
+}
+
+/* --vimgrep: the whole line once per match (rg_next), as ripgrep prints it. */
 static void grep_vim(struct file *f, const struct line_ev *e)
 {
     struct out *o = f->r->out;
     size_t off = 0, last = SIZE_MAX, a, b;
     int any = 0;
-    while (off <= e->len && line_match(f, e, off, &a, &b)) {
-        if (b == a && a == last) {
-            off = a + 1;
-            continue;
-        }
+    while (rg_next(f, e, &off, &last, &a, &b)) {
         head(f, ':', e->lineno, a + 1, e->offset + a, e->len);
         body(f, e);
         out_byte(o, (char)f->c->eol);
         any = 1;
-        last = b;
-        off = b > a ? b : a + 1;
     }
     if (!any && !f->failed) {
         head(f, ':', e->lineno, 0, e->offset, e->len);
@@ -426,23 +433,19 @@ static void grep_end(struct file *f)
     }
 }
 
-static const struct printer grep_printer = {NULL, grep_line, grep_group_break, grep_end};
+static const struct printer grep_printer = {grep_line, grep_group_break, grep_end};
 
 /* ---- --json: ripgrep's messages ------------------------------------------------ */
 
-/* The line's matches, as rg lists them: empty ones too, except one where
- * the previous match ended.  Returns their number (in r->spans). */
+/* The line's matches, as rg lists them (rg_next).  Returns their number
+ * (in r->spans). */
 static size_t json_spans(struct file *f, const struct line_ev *e)
 {
     struct searcher *r = f->r;
     size_t n = 0, off = 0, last = SIZE_MAX, a, b;
-    while (off <= e->len && line_match(f, e, off, &a, &b)) {
-        off = b > a ? b : a + 1;
-        if (b == a && a == last)
-            continue;
+    while (rg_next(f, e, &off, &last, &a, &b)) {
         if (b == a && a == e->len && !e->has_eol)
             break;   /* rg: not after a last line that has no terminator */
-        last = b;
         if (n == r->nspans) {
             size_t cap = r->nspans ? r->nspans * 2 : 16;
             struct json_span *ns = realloc(r->spans, cap * sizeof *ns);
@@ -492,7 +495,7 @@ static void json_end_ev(struct file *f)
     json_end(f->r->out, f->name, f->s, f->binary ? (int64_t)f->binary_at : -1, &f->js);
 }
 
-static const struct printer json_printer = {NULL, json_line_ev, json_group_break, json_end_ev};
+static const struct printer json_printer = {json_line_ev, json_group_break, json_end_ev};
 
 /* ---- the search ---------------------------------------------------------------- */
 
@@ -950,8 +953,6 @@ static int search_source(struct searcher *r, byte_source *s, const char *name, i
     f.quiet_out = c->count || c->list || c->quiet || c->devnull;
     f.nul_split = !c->text && c->eol == '\n';
     f.print_ends = c->eol == 0 ? MATCH_NUL_RECORDS : MATCH_NUL_TEXT;
-    if (f.pr->begin)
-        f.pr->begin(&f);
     uint64_t t0 = c->json ? now_ns() : 0;
     /* -m 0 -L lists every file without reading it */
     int rc = detected < 0 ? detected : c->max_count == 0 ? 0 : bs_guard(s, search_fn, &f);

@@ -14,7 +14,6 @@
 #include "output.h"
 
 #define PROG "srcgrep"
-#define STDIN_NAME "(standard input)"
 
 enum list_mode { LIST_NONE, LIST_MATCHING, LIST_NONMATCHING };
 

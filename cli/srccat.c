@@ -172,7 +172,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
         const char *path = nfiles ? argv[optind + i] : "-";
         int is_stdin = !strcmp(path, "-");
-        const char *name = is_stdin ? "(standard input)" : path;
+        const char *name = is_stdin ? STDIN_NAME : path;
         byte_source *s;
         c.file = name;
         int rc = decode_open(&dec, is_stdin ? NULL : path, name, &s);

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STDIN_NAME "(standard input)"
 
 void walk_cfg_init(struct walk_cfg *c)
 {
